@@ -1,0 +1,1 @@
+"""Chat engines: one small interface over llama.cpp, OpenAI-compatible endpoints and MLX."""

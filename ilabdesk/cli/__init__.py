@@ -1,0 +1,77 @@
+"""The `ilabdesk` command: no arguments opens the window, subcommands are the CLI.
+
+Each command group lives in its own small module under `ilabdesk.cli` and
+exposes `register(subparsers)`, which adds its parser and sets `func` to a
+function `(args) -> int`. Modules are imported here, but each keeps its heavy
+engines (torch, llama_cpp, ...) inside the functions that use them so that
+`ilabdesk --help` and `ilabdesk chat -q` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from ilabdesk import __version__
+from ilabdesk.errors import UserError
+
+# Command-group modules, in the order `--help` lists them.
+COMMANDS = (
+    "taxonomy",
+    "model",
+    "chat",
+    "generate",
+    "train",
+    "convert",
+    "evaluate",
+    "run",
+    "job",
+    "gui",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ilabdesk",
+        description="Teach a language model your knowledge and skills, on this machine. "
+        "Run without arguments to open the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"ilabdesk {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"ilabdesk.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ilabdesk.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from ilabdesk.gui.app import main as gui_main
+
+        return gui_main([])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""The model library: the embedded default, imported GGUF and Hugging Face models."""
