@@ -1,0 +1,1 @@
+"""InstructLab taxonomy: leaves, the tree, validation, diff, format, documents."""

@@ -1,0 +1,78 @@
+"""The one canonical way ilabdesk writes a qna.yaml.
+
+InstructLab lints leaves with yamllint (strict, "relaxed" rules), and people
+review them in pull requests, so the writer aims for what a careful human
+writes: keys in their original order, sequences indented under their key by
+two spaces, multi-line strings as `|` block literals, no line folding. PyYAML
+falls back to a quoted scalar on its own where a block literal could not hold
+the exact text (trailing spaces, some blank-line runs), so the data always
+survives; `dump_yaml` re-parses its output to prove it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import yaml
+
+
+class _CanonicalDumper(yaml.SafeDumper):
+    """SafeDumper that indents block sequences inside mappings (`key:\\n  - item`)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None
+    if "\n" in value:
+        # A quoted multi-line scalar must be double-quoted: single quotes would
+        # spell each line break as a blank line, which trips the empty-lines rule.
+        block = _block_friendly(value) and dumper.analyze_scalar(value).allow_block
+        style = "|" if block else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _block_friendly(value: str) -> bool:
+    """Whether a `|` literal of `value` would also pass yamllint's empty-lines rule.
+
+    More than two blank lines in a row, or blank lines kept at the end of the
+    value, would show up as lint problems in the file itself; such strings are
+    written double-quoted instead (same data, lint-clean).
+    """
+    return "\n\n\n\n" not in value and not value.endswith("\n\n")
+
+
+_CanonicalDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialise `data` in canonical qna.yaml style; raises ValueError if it would not round-trip."""
+    text = yaml.dump(
+        data,
+        Dumper=_CanonicalDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        indent=2,
+        width=1_000_000,
+    )
+    if not same_data(yaml.safe_load(text), data):
+        raise ValueError("canonical YAML did not re-read as the same data")
+    return text
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """Deep equality that also compares types (YAML `1` is not `true` is not `1.0`) and key order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and a != a:  # NaN is only equal to itself by identity
+        return b != b
+    if isinstance(a, datetime.datetime):
+        return a == b and a.tzinfo == b.tzinfo
+    return a == b
