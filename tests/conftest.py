@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Test helper modules (tests/*.py that are not tests) import by plain name.
+sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest
 from keyring.backend import KeyringBackend

@@ -23,8 +23,8 @@ KINDS: dict[str, str] = {
 
 
 def resolve(kind: str) -> JobFunction:
-    """Import and return the job function for `kind`."""
-    target = KINDS.get(kind)
+    """Import and return the job function for `kind` (a registered kind or "module:function")."""
+    target = KINDS.get(kind) or (kind if ":" in kind else None)
     if target is None:
         raise UserError(f"unknown job kind '{kind}'", hint=f"known kinds: {', '.join(KINDS)}")
     module_name, _, attr = target.partition(":")
