@@ -1,0 +1,191 @@
+"""The llama.cpp backend: a local GGUF, optionally with a GGUF LoRA adapter.
+
+llama-cpp-python does the heavy lifting (chat template from the model's
+metadata, sampling, JSON-schema grammars); this class adds what the app
+needs around it: files checked with gguf-py before llama.cpp opens them,
+stop between tokens, history trimmed to the context, quiet stderr, and
+threads defaulting to the physical cores (hyper-threads slow llama.cpp down).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ilabdesk.chat.context import fit_messages
+from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message
+from ilabdesk.errors import UserError
+from ilabdesk.models.gguf_file import GGUFInfo, check_adapter_fits, inspect_gguf
+
+# Tokens a chat template adds around each message when the model has no template to count with.
+_TEMPLATE_OVERHEAD = 8
+
+
+def physical_cores() -> int:
+    """Number of physical CPU cores (llama.cpp runs best with one thread per core)."""
+    logical = os.cpu_count() or 1
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            cores = set()
+            physical = core = None
+            for line in handle:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "physical id":
+                    physical = value.strip()
+                elif key == "core id":
+                    core = value.strip()
+                elif not key and core is not None:
+                    cores.add((physical, core))
+                    physical = core = None
+            if core is not None:
+                cores.add((physical, core))
+        if cores:
+            return min(len(cores), logical)
+    except OSError:
+        pass
+    if sys.platform == "darwin":
+        import subprocess
+
+        try:
+            out = subprocess.run(["sysctl", "-n", "hw.physicalcpu"], capture_output=True, text=True, timeout=2)
+            return max(1, int(out.stdout.strip()))
+        except (OSError, ValueError, subprocess.SubprocessError):
+            pass
+    return max(1, logical)
+
+
+class LlamaEngine(ChatEngine):
+    """Chat with a local GGUF through llama-cpp-python."""
+
+    name = "llama.cpp"
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        adapter: str | Path | None = None,
+        adapter_scale: float = 1.0,
+        threads: int | None = None,
+        context_length: int | None = None,
+        model_info: GGUFInfo | None = None,
+    ) -> None:
+        """Check the files, then load them. `threads`/`context_length` None or 0: from the model and machine."""
+        self.info = model_info or inspect_gguf(model_path, role="model")
+        self.adapter_info = inspect_gguf(adapter, role="adapter") if adapter else None
+        if self.adapter_info:
+            check_adapter_fits(self.adapter_info, self.info)
+        trained = self.info.context_length or 4096
+        self.context_length = min(context_length or trained, trained)
+        self.threads = threads or physical_cores()
+        self.adapter_scale = adapter_scale
+        self.last_trimmed_turns = 0
+        self.last_finish_reason = "stop"
+        self.last_tokens = 0
+
+        import llama_cpp
+
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(self.info.path),
+                n_ctx=self.context_length,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                lora_path=str(self.adapter_info.path) if self.adapter_info else None,
+                lora_scale=adapter_scale,
+                # Without flash attention this llama.cpp build computes batched prompt
+                # attention wrongly on CPU (greedy "capital of France" turns into French
+                # nonsense); token-by-token decoding is unaffected. FA is also faster.
+                flash_attn=True,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise UserError(
+                f"{self.info.path}: llama.cpp could not load the model"
+                + (f" with adapter {self.adapter_info.path}" if self.adapter_info else "")
+                + f" ({exc})",
+                hint="check that the file opens in another llama.cpp tool, and that there is enough free memory",
+            ) from exc
+        self._formatter = self._make_formatter()
+
+    def _make_formatter(self) -> Any:
+        """The model's own chat template, used to count prompt tokens exactly as llama.cpp will see them."""
+        if not self.info.chat_template:
+            return None
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        model = self._llm._model
+        eos, bos = self._llm.token_eos(), self._llm.token_bos()
+        return Jinja2ChatFormatter(
+            template=self.info.chat_template,
+            eos_token=model.token_get_text(eos) if eos != -1 else "",
+            bos_token=model.token_get_text(bos) if bos != -1 else "",
+        )
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def count_prompt_tokens(self, messages: list[Message]) -> int:
+        """Tokens of the formatted prompt for `messages` (the chat template included)."""
+        if self._formatter is not None:
+            try:
+                prompt = self._formatter(messages=messages).prompt
+                return len(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+            except Exception:  # a template that rejects a message order: fall back to an estimate
+                pass
+        return sum(self.count_tokens(m.get("content") or "") + _TEMPLATE_OVERHEAD for m in messages)
+
+    def stream(
+        self,
+        messages: list[Message],
+        params: GenerationParams | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> Iterator[str]:
+        params = params or GenerationParams()
+        fitted, trimmed, max_tokens = fit_messages(
+            messages, self.context_length, params.max_tokens, self.count_prompt_tokens
+        )
+        self.last_trimmed_turns = trimmed
+        self.last_finish_reason = "stop"
+        self.last_tokens = 0
+        kwargs: dict[str, Any] = {
+            "messages": fitted,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "max_tokens": max_tokens,
+            "stream": True,
+            # llama-cpp-python derives an unseeded run from the previous seed; a fresh one keeps replies varied.
+            "seed": params.seed if params.seed is not None else random.SystemRandom().randrange(2**31),
+            "stop": list(params.stop) or None,
+        }
+        if params.json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": params.json_schema}
+        chunks = self._llm.create_chat_completion(**kwargs)
+        try:
+            while not (stop_event and stop_event.is_set()):
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                if stop_event and stop_event.is_set():
+                    break
+                choice = chunk["choices"][0]
+                text = choice["delta"].get("content")
+                if choice.get("finish_reason"):
+                    self.last_finish_reason = choice["finish_reason"]
+                if text:
+                    self.last_tokens += 1
+                    yield text
+            self.last_finish_reason = "cancelled"
+        finally:
+            chunks.close()
+
+    def close(self) -> None:
+        llm = getattr(self, "_llm", None)
+        if llm is not None:
+            llm.close()
+            self._llm = None
