@@ -1,0 +1,237 @@
+"""The bottom panel: every job with its progress, ETA, live log and loss chart.
+
+The panel subscribes to the `JobQueue` and to the selected `JobRun`; it never
+touches processes itself except through the job's cancel/kill and the queue's
+resume, so what it shows is always the job's own state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ilabdesk.gui.jobs import CANCELLED, CRASHED, FAILED, FINAL_STATES, FINISHED, QUEUED, RUNNING, JobQueue, JobRun
+from ilabdesk.jobs.console import format_duration
+
+STATE_MARK = {
+    QUEUED: "⏳",
+    RUNNING: "▶",
+    FINISHED: "✔",
+    FAILED: "✖",
+    CRASHED: "✖",
+    CANCELLED: "■",
+}
+
+
+def describe(job: JobRun) -> str:
+    """One line for the job list: mark, title, state and percent."""
+    percent = ""
+    if job.total and job.done is not None and job.state == RUNNING:
+        percent = f" {int(100 * job.done / max(job.total, 1))}%"
+    return f"{STATE_MARK.get(job.state, '•')} {job.title} — {job.state}{percent}"
+
+
+class JobsPanel(QWidget):
+    """List of jobs on the left, the selected job's details on the right."""
+
+    compareRequested = Signal(str)  # a training run folder
+
+    def __init__(self, queue: JobQueue, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.queue = queue
+        self._items: dict[Path, QListWidgetItem] = {}
+        self._current: JobRun | None = None
+        self._shown_lines = 0
+
+        self.list = QListWidget()
+        self.list.setObjectName("jobList")
+        self.title = QLabel("No job selected")
+        self.title.setObjectName("jobTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.eta = QLabel("")
+        self.cancel_button = QPushButton("Cancel")
+        self.resume_button = QPushButton("Resume")
+        self.open_button = QPushButton("Open output")
+        self.compare_button = QPushButton("Compare in chat")
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(5000)
+        self.log_view.setObjectName("jobLog")
+        from ilabdesk.gui.loss_chart import LossChart
+
+        self.chart = LossChart()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.log_view, "Log")
+        self.tabs.addTab(self.chart, "Loss")
+
+        buttons = QHBoxLayout()
+        for button in (self.cancel_button, self.resume_button, self.open_button, self.compare_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.eta)
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.title)
+        detail_layout.addLayout(progress_row)
+        detail_layout.addLayout(buttons)
+        detail_layout.addWidget(self.tabs, 1)
+        splitter = QSplitter()
+        splitter.addWidget(self.list)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([260, 700])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+        self.queue.added.connect(self._on_added)
+        self.list.currentItemChanged.connect(self._on_selected)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.resume_button.clicked.connect(self._resume)
+        self.open_button.clicked.connect(self._open_output)
+        self.compare_button.clicked.connect(self._compare)
+        for job in self.queue.jobs:
+            self._on_added(job)
+        self._refresh_details()
+
+    def current_job(self) -> JobRun | None:
+        return self._current
+
+    def select(self, job: JobRun) -> None:
+        item = self._items.get(job.job_dir)
+        if item is not None:
+            self.list.setCurrentItem(item)
+
+    @Slot(object)
+    def _on_added(self, job: JobRun) -> None:
+        item = self._items.get(job.job_dir)
+        if item is None:
+            item = QListWidgetItem()
+            self.list.insertItem(0, item)
+            self._items[job.job_dir] = item
+        item.setData(Qt.ItemDataRole.UserRole, job)
+        item.setText(describe(job))
+        job.changed.connect(self._on_job_changed)
+        job.events.connect(self._on_job_events)
+        if job.state in (QUEUED, RUNNING) or self.list.currentItem() is None:
+            self.list.setCurrentItem(item)
+        if self.list.currentItem() is item:
+            self._on_selected(item, None)
+
+    @Slot()
+    def _on_job_changed(self) -> None:
+        job = self.sender()
+        if not isinstance(job, JobRun):
+            return
+        item = self._items.get(job.job_dir)
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) is job:
+            item.setText(describe(job))
+        if job is self._current:
+            self._refresh_details()
+
+    @Slot(list)
+    def _on_job_events(self, events: list) -> None:
+        if self.sender() is self._current:
+            self._append_new_log()
+            if any(event.type == "metric" for event in events):
+                self.chart.set_points(self._current.losses)
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _on_selected(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        self._current = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        self.log_view.clear()
+        self._shown_lines = 0
+        if self._current is not None:
+            self._shown_lines = max(self._current.log_count - len(self._current.log), 0)
+            self._append_new_log()
+            self.chart.set_points(self._current.losses)
+            if self._current.losses:
+                self.tabs.setCurrentWidget(self.chart)
+        else:
+            self.chart.set_points([])
+        self._refresh_details()
+
+    def _append_new_log(self) -> None:
+        job = self._current
+        if job is None:
+            return
+        lines = job.new_log_lines(self._shown_lines)
+        self._shown_lines = job.log_count
+        if lines:
+            self.log_view.appendPlainText("\n".join(lines))
+
+    def _refresh_details(self) -> None:
+        job = self._current
+        if job is None:
+            self.title.setText("No job yet: drop a document on a knowledge leaf, or start one from the Jobs menu.")
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.eta.setText("")
+            for button in (self.cancel_button, self.resume_button, self.open_button, self.compare_button):
+                button.setEnabled(False)
+            return
+        stage = f" · {job.stage}" if job.stage else ""
+        self.title.setText(f"<b>{job.title}</b> — {job.state}{stage}<br>{_escape(job.message)}")
+        if job.total:
+            self.progress.setRange(0, job.total)
+            self.progress.setValue(min(job.done or 0, job.total))
+            self.progress.setFormat("%v / %m  (%p%)")
+        elif job.state == RUNNING:
+            self.progress.setRange(0, 0)  # busy indicator until the job reports units
+        else:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1 if job.state == FINISHED else 0)
+            self.progress.setFormat("%p%")
+        self.eta.setText(f"ETA {format_duration(job.eta_s)}" if job.state == RUNNING and job.eta_s else "")
+        self.cancel_button.setEnabled(job.state in (QUEUED, RUNNING))
+        self.resume_button.setEnabled(job.state in FINAL_STATES and job.state != FINISHED)
+        self.open_button.setEnabled(job.output_dir().exists())
+        self.compare_button.setVisible(job.spec.kind in ("train", "pipeline"))
+        self.compare_button.setEnabled(job.run_dir() is not None)
+
+    @Slot()
+    def _cancel(self) -> None:
+        if self._current is not None:
+            self._current.cancel()
+
+    @Slot()
+    def _resume(self) -> None:
+        if self._current is not None:
+            self.queue.resume(self._current)
+
+    @Slot()
+    def _open_output(self) -> None:
+        if self._current is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._current.output_dir())))
+
+    @Slot()
+    def _compare(self) -> None:
+        if self._current is not None:
+            run = self._current.run_dir()
+            if run is not None:
+                self.compareRequested.emit(str(run))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
