@@ -1,0 +1,130 @@
+"""The leaf editor driven like a user: click the tree, type, see validation, save, reload."""
+
+from __future__ import annotations
+
+import yaml
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+
+from gui_helpers import leaf_index
+
+ANSWER = ("seed_examples", 0, "questions_and_answers", 0, "answer")
+
+
+def open_leaf_by_click(window, qtbot, name: str) -> None:
+    index = leaf_index(window, name)
+    tree = window.tree_panel.tree
+    tree.scrollTo(index)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualRect(index).center())
+    qtbot.waitUntil(lambda: window.editor.path is not None and window.editor.path.parent.name == name)
+
+
+def wait_valid(window, qtbot) -> None:
+    qtbot.waitUntil(lambda: window.editor.status.text().startswith("✔"), timeout=15_000)
+
+
+def test_edit_seed_answer_validate_save_reload(window, sample, qtbot):
+    open_leaf_by_click(window, qtbot, "quellmoor_island")
+    editor = window.editor
+    wait_valid(window, qtbot)
+    field = editor.form.fields()[ANSWER]
+    field.setFocus()
+    field.moveCursor(field.textCursor().MoveOperation.End)
+    qtbot.keyClicks(field, " Also, the ferry runs twice a day.")
+    assert editor.doc.dirty
+    assert "•" in editor.title.text()
+    assert "the ferry runs twice a day" in editor.doc.value(ANSWER)
+    assert "the ferry runs twice a day" in editor.raw.toPlainText()  # the YAML tab follows the form
+    wait_valid(window, qtbot)
+
+    # Break the leaf: an empty created_by is an error the official schema reports, with its line.
+    created_by = editor.form.fields()[("created_by",)]
+    created_by.selectAll()
+    qtbot.keyClick(created_by, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: editor.status.text().startswith(("1 error", "2 error", "3 error")), timeout=15_000)
+    message = editor.messages[0]
+    assert message.severity == "error" and message.line > 1
+    # Clicking the message jumps to the YAML line it names.
+    editor.tabs.setCurrentWidget(editor.raw)
+    item = editor.message_list.item(0)
+    qtbot.mouseClick(editor.message_list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=editor.message_list.visualItemRect(item).center())
+    assert editor.raw.textCursor().blockNumber() + 1 == message.line
+
+    # Undo brings created_by back (one step for the whole deletion), and the leaf is valid again.
+    qtbot.keyClick(editor.raw, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.doc.value(("created_by",)) == "ilabdesk-sample"
+    wait_valid(window, qtbot)
+
+    # Save with the keyboard shortcut; the file on disk is the new one.
+    window.save_action.trigger()
+    assert not editor.doc.dirty
+    on_disk = yaml.safe_load(editor.doc.path.read_text(encoding="utf-8"))
+    assert "the ferry runs twice a day" in on_disk["seed_examples"][0]["questions_and_answers"][0]["answer"]
+    assert not list(editor.doc.path.parent.glob(".qna.yaml.*"))  # no temp file left by the atomic write
+
+    # Reload: open the other leaf, come back, the form shows the saved answer.
+    open_leaf_by_click(window, qtbot, "thank_you_notes")
+    open_leaf_by_click(window, qtbot, "quellmoor_island")
+    assert "the ferry runs twice a day" in editor.form.fields()[ANSWER].toPlainText()
+    qtbot.waitUntil(lambda: window.tree_panel.is_changed(editor.doc.path), timeout=15_000)
+
+
+def test_raw_yaml_error_jumps_to_line_and_unsaved_warning(window, sample, qtbot, answers):
+    open_leaf_by_click(window, qtbot, "thank_you_notes")
+    editor = window.editor
+    wait_valid(window, qtbot)
+    editor.tabs.setCurrentWidget(editor.raw)
+    editor.raw.go_to_line(2)
+    qtbot.keyClicks(editor.raw, "  bad: [unclosed")
+    qtbot.keyClick(editor.raw, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(editor.messages) and "YAML" in editor.messages[0].text, timeout=15_000)
+    assert editor.form.widget().findChildren(type(editor.title))  # the form explains it can't show the data
+    # Switching leaves with unsaved edits asks first; "Cancel" keeps the leaf open.
+    from PySide6.QtWidgets import QMessageBox
+
+    answers.reply = QMessageBox.StandardButton.Cancel
+    window.open_leaf(sample / "knowledge/geography/islands/quellmoor_island/qna.yaml")
+    assert editor.path.parent.name == "thank_you_notes"
+    assert answers.shown[-1][1] == "Unsaved changes"
+    answers.reply = QMessageBox.StandardButton.Discard
+    window.open_leaf(sample / "knowledge/geography/islands/quellmoor_island/qna.yaml")
+    assert editor.path.parent.name == "quellmoor_island"
+    saved = (sample / "compositional_skills/writing/freeform/thank_you_notes/qna.yaml").read_text()
+    assert "unclosed" not in saved
+
+
+def test_add_and_remove_examples_with_undo(window, sample, qtbot):
+    open_leaf_by_click(window, qtbot, "thank_you_notes")
+    editor = window.editor
+    count = len(editor.doc.data["seed_examples"])
+    qtbot.mouseClick(editor.form.findChild(type(editor.save_button), "addExample"), Qt.MouseButton.LeftButton)
+    assert len(editor.doc.data["seed_examples"]) == count + 1
+    assert ("seed_examples", count, "question") in editor.form.fields()
+    qtbot.mouseClick(editor.form.findChild(type(editor.save_button), "removeExample0"), Qt.MouseButton.LeftButton)
+    assert len(editor.doc.data["seed_examples"]) == count
+    editor.undo()
+    editor.undo()
+    assert len(editor.doc.data["seed_examples"]) == count
+    assert not editor.doc.dirty
+    editor.redo()
+    assert len(editor.doc.data["seed_examples"]) == count + 1
+    assert QKeySequence(QKeySequence.StandardKey.Undo).toString() == window.undo_action.shortcut().toString()
+
+
+def test_filter_create_move_delete_leaf(window, sample, qtbot, answers):
+    panel = window.tree_panel
+    qtbot.keyClicks(panel.filter, "quell")
+    assert panel.proxy.rowCount() == 1  # only "knowledge" keeps a matching leaf
+    panel.filter.clear()
+    created = panel.create_leaf("knowledge", "geography/rivers/new_river", False, "tester")
+    assert created is not None and created.exists()
+    qtbot.waitUntil(lambda: created in panel.leaf_paths(), timeout=10_000)
+    qtbot.waitUntil(lambda: window.editor.path == created)
+    moved = panel.move_leaf(created, "knowledge/geography/rivers/old_river")
+    assert moved is not None and moved.exists() and not created.exists()
+    qtbot.waitUntil(lambda: moved in panel.leaf_paths(), timeout=10_000)
+    assert panel.delete_leaf(moved)
+    assert answers.shown[-1][1] == "Delete leaf"
+    assert not moved.exists() and not (sample / "knowledge/geography/rivers").exists()
+    assert window.editor.path is None
