@@ -146,10 +146,13 @@ def matched_files(repo: Path, sha: str, patterns: tuple[str, ...]) -> list[str]:
 
 @dataclass
 class DocumentCheck:
-    """Outcome of checking a document block: errors, warnings, and the files found."""
+    """Outcome of checking a document block: (key, message) errors and warnings, and the files found.
 
-    errors: list[str]
-    warnings: list[str]
+    The key ("repo", "commit" or "patterns") lets callers point at the right line.
+    """
+
+    errors: list[tuple[str, str]]
+    warnings: list[tuple[str, str]]
     files: list[str]
     sha: str | None = None
 
@@ -167,33 +170,33 @@ def check_documents(data: dict[str, Any], qna: Path, *, fetch: bool = False) -> 
         source = document_source(data, qna)
         repo = open_repo(source, qna.parent, fetch=fetch)
     except UserError as exc:
-        check.errors.append(str(exc).split("\n")[0])
+        check.errors.append(("repo", str(exc).split("\n")[0]))
         return check
     if repo is None:
-        check.warnings.append(
+        check.warnings.append((
+            "repo",
             f"document repo {source.repo} is remote and was not checked (no network use without --fetch); "
-            "`ilab` would clone it"
-        )
+            "`ilab` would clone it",
+        ))
         return check
     sha = resolve_commit(repo, source.commit)
     if sha is None:
-        check.errors.append(f"document commit {source.commit!r} does not exist in {source.repo}")
+        check.errors.append(("commit", f"document commit {source.commit!r} does not exist in {source.repo}"))
         return check
     check.sha = sha
     try:
         files = matched_files(repo, sha, source.patterns)
     except GitError as exc:
-        check.errors.append(f"cannot list files of {source.repo} at {sha[:12]}: {exc.stderr}")
+        check.errors.append(("commit", f"cannot list files of {source.repo} at {sha[:12]}: {exc.stderr}"))
         return check
     unsupported = [f for f in files if Path(f).suffix not in DOCUMENT_SUFFIXES]
     if unsupported:
-        check.errors.append(
-            f"document patterns match unsupported files (only .md and .pdf are read): {', '.join(unsupported[:5])}"
-        )
+        names = ", ".join(unsupported[:5])
+        check.errors.append(("patterns", f"document patterns match unsupported files (only .md and .pdf are read): {names}"))
     check.files = [f for f in files if Path(f).suffix in DOCUMENT_SUFFIXES]
     if not check.files:
         check.errors.append(
-            f"document patterns {list(source.patterns)} match no .md or .pdf file in {source.repo} at {sha[:12]}"
+            ("patterns", f"document patterns {list(source.patterns)} match no .md or .pdf file in {source.repo} at {sha[:12]}")
         )
     return check
 

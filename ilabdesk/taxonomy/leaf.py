@@ -20,7 +20,7 @@ import yaml
 
 from ilabdesk.errors import UserError
 from ilabdesk.fileio import atomic_write_text
-from ilabdesk.taxonomy.yamlstyle import dump_yaml
+from ilabdesk.taxonomy.yamlstyle import compose, dump_yaml, safe_load
 
 QNA_NAME = "qna.yaml"
 ATTRIBUTION_NAME = "attribution.txt"
@@ -169,7 +169,7 @@ def read_text_checked(path: Path) -> str:
 def parse_yaml(text: str, path: Path) -> Any:
     """yaml.safe_load with the error turned into `path:line:col: problem`."""
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
@@ -206,7 +206,7 @@ def load_leaf(path: Path | str) -> Leaf:
 def _key_line(path: Path, key: str) -> int:
     """1-based line of a top-level key, for error messages (1 if not found)."""
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        node = compose(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError):
         return 1
     if isinstance(node, yaml.MappingNode):

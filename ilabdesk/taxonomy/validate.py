@@ -40,6 +40,7 @@ import yaml
 
 from ilabdesk.errors import UserError
 from ilabdesk.taxonomy.leaf import QNA_NAME
+from ilabdesk.taxonomy.yamlstyle import compose, safe_load
 
 TAXONOMY_FOLDERS = ("compositional_skills", "knowledge")
 DEFAULT_YAMLLINT_CONFIG = "{extends: relaxed, rules: {line-length: disable}}"
@@ -198,7 +199,7 @@ def validate_file(
         out.error(f"The file is not UTF-8 (byte 0x{raw[exc.start]:02x}); re-save it as UTF-8", line, col)
         return report
     try:
-        contents = yaml.safe_load(text)
+        contents = safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
@@ -217,7 +218,7 @@ def validate_file(
     try:
         version = schema_version_of(contents)
     except OverflowError:
-        out.error(f"version {contents.get('version')!r} is not a whole number", *_position(yaml.compose(text), ["version"]))
+        out.error(f"version {contents.get('version')!r} is not a whole number", *_position(compose(text), ["version"]))
         return report
 
     if version > 1:  # InstructLab does not lint version 1 files
@@ -230,11 +231,11 @@ def validate_file(
         from ilabdesk.taxonomy.documents import check_documents as check_docs
 
         result = check_docs(dict(contents), abs_path, fetch=fetch)
-        line, col = _position(yaml.compose(text), ["document"])
-        for message in result.errors:
-            out.error(message, line, col)
-        for message in result.warnings:
-            out.warning(message, line, col)
+        root = compose(text)
+        for key, message in result.errors:
+            out.error(message, *_position(root, ["document", key]))
+        for key, message in result.warnings:
+            out.warning(message, *_position(root, ["document", key]))
     return report
 
 
@@ -263,7 +264,7 @@ def _schema_validate(contents: Mapping[str, Any], version: Any, taxonomy_path: P
         return
     if not errors:
         return
-    root = yaml.compose(text)
+    root = compose(text)
     for error in errors:
         yaml_path = error.json_path[1:] or "."
         line, col = _position(root, error.absolute_path)

@@ -23,6 +23,10 @@ class _CanonicalDumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
+    def ignore_aliases(self, data: object) -> bool:
+        """Write repeated values out in full: `&id001` anchors confuse reviewers and editors."""
+        return True
+
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = None
@@ -46,6 +50,30 @@ def _block_friendly(value: str) -> bool:
 
 _CanonicalDumper.add_representer(str, _represent_str)
 
+_CLoader = getattr(yaml, "CSafeLoader", None)
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load`, through libyaml when present (5-10x faster on big leaves).
+
+    Anything libyaml might judge differently from the pure-Python parser that
+    TaxonomyParser uses (non-printable characters, any parse error) goes
+    through the pure-Python parser, so verdicts and error messages are its own.
+    """
+    if _CLoader is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        try:
+            return yaml.load(text, Loader=_CLoader)  # noqa: S506 - CSafeLoader is the safe loader
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
+def compose(text: str) -> yaml.Node | None:
+    """Node tree with line/column marks (libyaml when present; only called on text that parsed)."""
+    if _CLoader is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return yaml.compose(text, Loader=_CLoader)
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
 
 def dump_yaml(data: Any) -> str:
     """Serialise `data` in canonical qna.yaml style; raises ValueError if it would not round-trip."""
@@ -58,7 +86,7 @@ def dump_yaml(data: Any) -> str:
         indent=2,
         width=1_000_000,
     )
-    if not same_data(yaml.safe_load(text), data):
+    if not same_data(safe_load(text), data):
         raise ValueError("canonical YAML did not re-read as the same data")
     return text
 
