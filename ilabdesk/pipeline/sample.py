@@ -1,0 +1,108 @@
+"""The bundled sample: a small taxonomy about made-up facts, ready to run.
+
+The README demo and the GUI's "try it" start from here. The sample's knowledge
+leaf needs its document in a git repository (InstructLab's `document: {repo,
+commit, patterns}`), which a read-only app bundle cannot hold, so the first
+use creates both repositories under a folder the user owns and points the
+leaf at the document commit.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from ilabdesk.bundle import resource_path
+from ilabdesk.errors import UserError
+from ilabdesk.fileio import atomic_write_text
+
+SAMPLE_KNOWLEDGE_LEAF = "knowledge/geography/islands/quellmoor_island"
+SAMPLE_SKILL_LEAF = "compositional_skills/writing/freeform/thank_you_notes"
+_GIT_IDENTITY = ["-c", "user.name=ilabdesk", "-c", "user.email=ilabdesk@localhost", "-c", "commit.gpgsign=false"]
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *_GIT_IDENTITY, *args], cwd=repo, capture_output=True, text=True, check=True
+        )
+    except FileNotFoundError as exc:
+        raise UserError("git is not installed", hint="install git, then try again") from exc
+    except subprocess.CalledProcessError as exc:
+        raise UserError(f"{repo}: git {' '.join(args)} failed: {exc.stderr.strip()}") from exc
+    return done.stdout.strip()
+
+
+def _commit_all(repo: Path, message: str) -> str:
+    """Create a repo at `repo` (if needed), commit everything in it, return the commit id."""
+    if not (repo / ".git").exists():
+        _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return _git(repo, "rev-parse", "HEAD")
+
+
+def point_leaf_at_documents(qna: Path, repo: Path, commit: str, patterns: list[str]) -> None:
+    """Rewrite the `document:` block of a knowledge qna.yaml, keeping the rest byte for byte."""
+    text = qna.read_text(encoding="utf-8")
+    block = "document:\n" + f"  repo: {repo.resolve().as_uri()}\n" + f"  commit: {commit}\n" + "  patterns:\n"
+    block += "".join(f"    - {p}\n" for p in patterns)
+    new_text, count = re.subn(r"(?ms)^document:\n(?:[ \t]+.*\n?)*", block, text)
+    if count != 1:
+        raise UserError(f"{qna}: no top-level 'document:' block to update")
+    yaml.safe_load(new_text)  # the rewrite must stay valid YAML
+    atomic_write_text(qna, new_text)
+
+
+def install_sample(dest: Path) -> Path:
+    """Copy the sample taxonomy into `dest/taxonomy` (a new git repo) and return that root.
+
+    The repo has an `origin/main` ref without the sample leaves, so they show up
+    as the changed leaves of the checkout, as a user's new leaves would.
+    The sample document goes into its own git repo `dest/documents`, and the
+    knowledge leaf's `document:` points at its commit through a file:// URL.
+    An existing installation is returned unchanged, so "try it" twice is cheap.
+    """
+    dest = Path(dest).expanduser().resolve()
+    taxonomy = dest / "taxonomy"
+    documents = dest / "documents"
+    leaf_qna = taxonomy / SAMPLE_KNOWLEDGE_LEAF / "qna.yaml"
+    if (taxonomy / ".git").exists() and leaf_qna.exists():
+        return taxonomy
+    if taxonomy.exists() and any(taxonomy.iterdir()):
+        raise UserError(f"{taxonomy} already exists and is not the sample", hint="choose an empty folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    # Copy into temporary names first so a crash never leaves a half-made sample under the final name.
+    tmp_docs = dest / ".documents.part"
+    tmp_tax = dest / ".taxonomy.part"
+    for tmp in (tmp_docs, tmp_tax):
+        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(resource_path("sample", "documents"), tmp_docs)
+    commit = _commit_all(tmp_docs, "Sample documents")
+    shutil.rmtree(documents, ignore_errors=True)
+    tmp_docs.rename(documents)
+    # Like a fresh clone of the InstructLab taxonomy: `origin/main` is the upstream without the
+    # sample's leaves, so "changed leaves" (the default of generate and run) finds exactly them.
+    tmp_tax.mkdir()
+    (tmp_tax / "README.md").write_text("# Sample taxonomy\n\nMade by ilabdesk to try the whole loop.\n", encoding="utf-8")
+    upstream = _commit_all(tmp_tax, "Empty taxonomy")
+    _git(tmp_tax, "update-ref", "refs/remotes/origin/main", upstream)
+    shutil.copytree(resource_path("sample", "taxonomy"), tmp_tax, dirs_exist_ok=True)
+    patterns = sorted(p.name for p in documents.glob("*.md"))
+    point_leaf_at_documents(tmp_tax / SAMPLE_KNOWLEDGE_LEAF / "qna.yaml", documents, commit, patterns)
+    _commit_all(tmp_tax, "Sample taxonomy: a made-up island and thank-you notes")
+    tmp_tax.rename(taxonomy)
+    return taxonomy
+
+
+def heldout_questions(path: Path | None = None) -> dict:
+    """The sample's held-out paraphrased questions ({leaf, questions: [{question, answer, facts}]})."""
+    path = path or resource_path("sample", "heldout.yaml")
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise UserError(f"{path}: expected a mapping with a 'questions' list")
+    return data
