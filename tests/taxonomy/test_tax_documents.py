@@ -80,3 +80,11 @@ def test_glob_semantics_match_python_glob() -> None:
     assert not glob_match("*.md", ".hidden.md") and glob_match(".*.md", ".hidden.md")
     assert glob_match("**/*.pdf", "sub/guide.pdf") and not glob_match("**/*.pdf", "guide.pdf")
     assert glob_match("[ab].md", "a.md") and not glob_match("*.MD", "a.md")
+
+
+def test_fetch_failure_of_a_remote_repo_is_a_clear_error(tmp_path: Path) -> None:
+    leaf = _leaf(tmp_path / "tax", "http://127.0.0.1:9/nothing/here.git", "abc1234", ["*.md"])
+    [error] = validate_file(leaf.path, fetch=True).errors
+    assert "could not fetch document repo http://127.0.0.1:9/nothing/here.git" in error
+    with pytest.raises(UserError, match="could not fetch document repo"):
+        resolve_documents(leaf)
