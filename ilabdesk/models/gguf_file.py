@@ -10,6 +10,9 @@ quantization, context length, chat template) for free.
 
 from __future__ import annotations
 
+import math
+import mmap
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,11 +65,99 @@ def human_count(n: int) -> str:
     return str(n)
 
 
-def _field_value(reader: Any, key: str) -> Any:
-    field_ = reader.get_field(key)
-    if field_ is None:
-        return None
-    return field_.contents()
+class _Damaged(Exception):
+    """The file ends, or says something impossible, in the middle of its header."""
+
+
+# GGUF value types (gguf.GGUFValueType) -> struct format of one scalar.
+_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_STRING, _ARRAY = 8, 9
+# Arrays longer than this (the vocabulary, the merges) are skipped, not kept.
+_KEEP_ARRAY = 64
+
+
+@dataclass(frozen=True)
+class LongArray:
+    """Stands in for a long metadata array that was skipped, keeping its length."""
+
+    length: int
+
+
+class _HeaderReader:
+    """A bounds-checked cursor over a GGUF file's bytes.
+
+    gguf-py's GGUFReader builds a numpy view of every vocabulary string, which
+    takes seconds for a 49k-token vocabulary; chat start-up can't afford that,
+    so the header is walked here with struct, keeping only what we look at.
+    """
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.size = len(data)
+        self.pos = 0
+
+    def _advance(self, count: int) -> int:
+        start = self.pos
+        self.pos += count
+        if self.pos > self.size:
+            raise _Damaged(f"the file ends inside its header (at byte {start})")
+        return start
+
+    def take(self, fmt: str) -> Any:
+        return struct.unpack_from(fmt, self.data, self._advance(struct.calcsize(fmt)))[0]
+
+    def string(self) -> str:
+        length = self.take("<Q")
+        start = self._advance(length)
+        return bytes(self.data[start : self.pos]).decode("utf-8", errors="replace")
+
+    def value(self, kind: int) -> Any:
+        if kind in _SCALARS:
+            return self.take(_SCALARS[kind])
+        if kind == _STRING:
+            return self.string()
+        if kind != _ARRAY:
+            raise _Damaged(f"unknown metadata value type {kind} at byte {self.pos}")
+        item, count = self.take("<I"), self.take("<Q")
+        if count <= _KEEP_ARRAY:
+            return [self.value(item) for _ in range(count)]
+        if item in _SCALARS:
+            self._advance(count * struct.calcsize(_SCALARS[item]))
+        elif item == _STRING:
+            for _ in range(count):
+                self._advance(self.take("<Q"))
+        else:
+            for _ in range(count):
+                self.value(item)
+        return LongArray(count)
+
+
+def read_header(path: Path) -> tuple[dict[str, Any], list[tuple[str, tuple[int, ...], int, int]], int]:
+    """(metadata, tensors as (name, ggml shape, ggml type, offset), data start) of a GGUF file."""
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        reader = _HeaderReader(data)
+        reader.pos = 4
+        version = reader.take("<I")
+        if version not in (2, 3):
+            raise _Damaged(f"GGUF version {version} is not supported (big-endian or too new)")
+        n_tensors, n_kv = reader.take("<Q"), reader.take("<Q")
+        if n_tensors > 1_000_000 or n_kv > 1_000_000:
+            raise _Damaged("the header claims an impossible number of entries")
+        metadata: dict[str, Any] = {}
+        for _ in range(n_kv):
+            key = reader.string()
+            metadata[key] = reader.value(reader.take("<I"))
+        tensors = []
+        for _ in range(n_tensors):
+            name = reader.string()
+            n_dims = reader.take("<I")
+            if n_dims > 8:
+                raise _Damaged(f"tensor {name} claims {n_dims} dimensions")
+            shape = tuple(reader.take("<Q") for _ in range(n_dims))
+            tensors.append((name, shape, reader.take("<I"), reader.take("<Q")))
+        alignment = metadata.get("general.alignment") or 32
+        start = -(-reader.pos // alignment) * alignment
+    return metadata, tensors, start
 
 
 def inspect_gguf(path: str | Path, *, role: str = "model") -> GGUFInfo:
@@ -96,27 +187,26 @@ def inspect_gguf(path: str | Path, *, role: str = "model") -> GGUFInfo:
             hint="llama.cpp needs a .gguf file; convert safetensors models with ilabdesk convert "
             "or download a GGUF build of the model",
         )
+    damaged_hint = "download or export the file again; an interrupted copy leaves a truncated file"
+    try:
+        metadata, tensors, data_start = read_header(path)
+    except (_Damaged, ValueError, OSError) as exc:
+        raise UserError(f"{path}: the GGUF {what} file is damaged or incomplete ({exc})", hint=damaged_hint) from exc
+
     import gguf
 
-    try:
-        reader = gguf.GGUFReader(path)
-        tensors = list(reader.tensors)
-    except Exception as exc:  # gguf-py raises ValueError/IndexError/... on damaged headers
-        raise UserError(
-            f"{path}: the GGUF {what} file is damaged or incomplete ({exc})",
-            hint="download or export the file again; an interrupted copy leaves a truncated file",
-        ) from exc
-
-    end = max((t.data_offset + int(t.n_bytes) for t in tensors), default=0)
+    end = data_start
+    for _, shape, kind, offset in tensors:
+        block, type_size = gguf.GGML_QUANT_SIZES.get(_ggml_type(gguf, kind), (1, 0))
+        end = max(end, data_start + offset + math.prod(shape) // block * type_size)
     if end > size:
         raise UserError(
-            f"{path}: the GGUF {what} file is truncated ({size} bytes, its tensors need {end})",
-            hint="download or export the file again; an interrupted copy leaves a truncated file",
+            f"{path}: the GGUF {what} file is truncated ({size} bytes, its tensors need {end})", hint=damaged_hint
         )
 
-    kind = _field_value(reader, "general.type") or "model"
-    architecture = _field_value(reader, "general.architecture")
-    if not architecture:
+    kind = metadata.get("general.type") or "model"
+    architecture = metadata.get("general.architecture")
+    if not isinstance(architecture, str) or not architecture:
         raise UserError(f"{path}: the GGUF file has no 'general.architecture'", hint="re-export it with a current llama.cpp")
     if role == "adapter" and kind != "adapter":
         raise UserError(
@@ -128,39 +218,46 @@ def inspect_gguf(path: str | Path, *, role: str = "model") -> GGUFInfo:
             f"{path}: is a LoRA adapter, not a model",
             hint="pass the base model with -m and this file with --adapter",
         )
-    if kind == "adapter" and _field_value(reader, "adapter.type") != "lora":
-        raise UserError(f"{path}: adapter type {_field_value(reader, 'adapter.type')!r} is not supported; only LoRA is")
+    if kind == "adapter" and metadata.get("adapter.type") != "lora":
+        raise UserError(f"{path}: adapter type {metadata.get('adapter.type')!r} is not supported; only LoRA is")
 
-    file_type = _field_value(reader, "general.file_type")
-    quantization = _quantization_name(gguf, file_type, tensors)
+    template = metadata.get("tokenizer.chat_template")
     return GGUFInfo(
         path=path,
         kind=kind,
-        architecture=str(architecture),
-        name=_field_value(reader, "general.name"),
-        parameter_count=sum(int(t.n_elements) for t in tensors),
-        quantization=quantization,
-        context_length=_field_value(reader, f"{architecture}.context_length"),
-        embedding_length=_field_value(reader, f"{architecture}.embedding_length"),
-        chat_template=_field_value(reader, "tokenizer.chat_template"),
-        adapter_alpha=_field_value(reader, "adapter.lora.alpha"),
-        tensor_shapes={t.name: tuple(int(d) for d in t.shape) for t in tensors},
+        architecture=architecture,
+        name=metadata.get("general.name"),
+        parameter_count=sum(math.prod(shape) for _, shape, _, _ in tensors),
+        quantization=_quantization_name(gguf, metadata.get("general.file_type"), tensors),
+        context_length=metadata.get(f"{architecture}.context_length"),
+        embedding_length=metadata.get(f"{architecture}.embedding_length"),
+        chat_template=template if isinstance(template, str) else None,
+        adapter_alpha=metadata.get("adapter.lora.alpha"),
+        tensor_shapes={name: shape for name, shape, _, _ in tensors},
     )
 
 
-def _quantization_name(gguf: Any, file_type: int | None, tensors: list[Any]) -> str:
+def _ggml_type(gguf: Any, kind: int) -> Any:
+    try:
+        return gguf.GGMLQuantizationType(kind)
+    except ValueError:
+        return None
+
+
+def _quantization_name(gguf: Any, file_type: int | None, tensors: list[tuple[str, tuple[int, ...], int, int]]) -> str:
     """general.file_type as llama.cpp names it (Q4_K_M, F16, ...); else the commonest tensor type."""
-    if file_type is not None:
+    if isinstance(file_type, int):
         try:
-            name = gguf.LlamaFileType(file_type).name
+            return gguf.LlamaFileType(file_type).name.removeprefix("MOSTLY_").removeprefix("ALL_")
         except ValueError:
-            name = ""
-        if name:
-            return name.removeprefix("MOSTLY_").replace("ALL_", "")
-    counts: dict[str, int] = {}
-    for tensor in tensors:
-        counts[tensor.tensor_type.name] = counts.get(tensor.tensor_type.name, 0) + int(tensor.n_elements)
-    return max(counts, key=counts.get) if counts else "unknown"
+            pass
+    counts: dict[int, int] = {}
+    for _, shape, kind, _ in tensors:
+        counts[kind] = counts.get(kind, 0) + math.prod(shape)
+    if not counts:
+        return "unknown"
+    commonest = _ggml_type(gguf, max(counts, key=counts.get))
+    return commonest.name if commonest is not None else "unknown"
 
 
 def check_adapter_fits(adapter: GGUFInfo, base: GGUFInfo) -> None:
