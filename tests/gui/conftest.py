@@ -28,6 +28,15 @@ class Answers:
         return show
 
 
+@pytest.fixture(autouse=True)
+def no_background_work_left(qapp):
+    """Each test ends with the thread pool idle, so no check outlives its window."""
+    yield
+    from PySide6.QtCore import QThreadPool
+
+    assert QThreadPool.globalInstance().waitForDone(20_000)
+
+
 @pytest.fixture
 def answers(monkeypatch) -> Answers:
     recorder = Answers()
