@@ -178,8 +178,15 @@ def parse_yaml(text: str, path: Path) -> Any:
             f"{where}: not valid YAML: {problem}",
             hint="check indentation and quoting on that line; multi-line text needs `key: |` and indented lines",
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise UserError(
+            f"{path}:{line}:{col}: not valid YAML: character #x{exc.character:04x} is not allowed in YAML",
+            hint="delete that invisible control character",
+        ) from None
     except yaml.YAMLError as exc:
-        raise UserError(f"{path}:1:1: not valid YAML: {exc}") from None
+        raise UserError(f"{path}:1:1: not valid YAML: {str(exc).splitlines()[0]}") from None
 
 
 def load_leaf(path: Path | str) -> Leaf:

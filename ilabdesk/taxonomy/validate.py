@@ -158,7 +158,10 @@ def lint(text: str, config_text: str = DEFAULT_YAMLLINT_CONFIG) -> list[tuple[in
     """yamllint problems as (line, column, "description (rule)"), all treated as errors (strict)."""
     from yamllint import linter
 
-    return [(p.line, p.column, p.message) for p in linter.run(text, _lint_config(config_text))]
+    # Bytes, as the yamllint program reads them from stdin: it then decodes
+    # them itself (dropping a UTF-8 BOM, which a str would keep).
+    problems = linter.run(text.encode("utf-8"), _lint_config(config_text))
+    return [(p.line, p.column, p.message) for p in problems]
 
 
 def validate_file(
@@ -206,8 +209,13 @@ def validate_file(
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         out.error(f"The file is not valid YAML: {problem}", line, col)
         return report
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        out.error(f"The file is not valid YAML: character #x{exc.character:04x} is not allowed in YAML", line, col)
+        return report
     except yaml.YAMLError as exc:
-        out.error(f"The file is not valid YAML: {exc}")
+        out.error(f"The file is not valid YAML: {str(exc).splitlines()[0]}")
         return report
     if not contents:
         out.warning("The file is empty")
