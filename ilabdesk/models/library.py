@@ -145,7 +145,8 @@ def resolve(model: str | os.PathLike[str] | None) -> ModelEntry:
     return ModelEntry(path.stem, "gguf", path, source=str(path))
 
 
-def _safe_name(text: str) -> str:
+def safe_name(text: str) -> str:
+    """A library name made from a file or repository name."""
     name = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-.")[:80]
     return name or "model"
 
@@ -200,32 +201,42 @@ def import_model(source: str | os.PathLike[str], name: str | None = None, *, lin
     else:
         inspect_gguf(src, role="model")
         fmt, file_name = "gguf", src.name
-    name = name or _safe_name(src.stem if fmt == "gguf" else src.name)
-    if not _NAME.match(name):
-        raise UserError(f"'{name}' is not a usable model name", hint="use lower-case letters, digits, '.', '_' and '-'")
-    if name == DEFAULT_MODEL_NAME:
-        raise UserError(f"'{name}' is the embedded default model's name", hint="pick another name with --name")
-    folder = models_dir() / name
-    if folder.exists():
-        raise UserError(f"a model called '{name}' already exists", hint=f"pick another name with --name, or run: ilabdesk model remove {name}")
-    staging = folder.with_name(f".{name}.importing")
+    name = check_new_name(name or safe_name(src.stem if fmt == "gguf" else src.name))
+    staging = models_dir() / f".{name}.importing"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         _place(src, staging / file_name, link)
-        manifest = {
-            "format": fmt,
-            "file": file_name,
-            "source": str(src.resolve()),
-            "linked": link,
-            "imported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        atomic_write_text(staging / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-        staging.rename(folder)
+        return commit_folder(staging, name, fmt, file_name, source=str(src.resolve()), linked=link)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ModelEntry(name, fmt, folder / file_name, source=manifest["source"], linked=link)
+
+
+def check_new_name(name: str) -> str:
+    """`name` if a new model may take it; UserError otherwise."""
+    if not _NAME.match(name):
+        raise UserError(f"'{name}' is not a usable model name", hint="use lower-case letters, digits, '.', '_' and '-'")
+    if name == DEFAULT_MODEL_NAME:
+        raise UserError(f"'{name}' is the embedded default model's name", hint="pick another name with --name")
+    if (models_dir() / name).exists():
+        raise UserError(f"a model called '{name}' already exists", hint=f"pick another name with --name, or run: ilabdesk model remove {name}")
+    return name
+
+
+def commit_folder(staging: Path, name: str, fmt: str, file_name: str, *, source: str, linked: bool = False) -> ModelEntry:
+    """Write the manifest into a filled staging folder and move it into the library in one rename."""
+    manifest = {
+        "format": fmt,
+        "file": file_name,
+        "source": source,
+        "linked": linked,
+        "imported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    atomic_write_text(staging / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    folder = models_dir() / name
+    staging.rename(folder)
+    return ModelEntry(name, fmt, folder / file_name, source=source, linked=linked)
 
 
 def remove_model(name: str) -> None:
@@ -249,7 +260,9 @@ def describe(model: str | os.PathLike[str] | None) -> dict[str, Any]:
     if entry.format == "gguf":
         from ilabdesk.models.gguf_file import inspect_gguf
 
-        facts.update(inspect_gguf(entry.path, role="model").describe())
+        described = inspect_gguf(entry.path, role="model").describe()
+        described["model_name"] = described.pop("name")
+        facts.update(described)
         facts["size_bytes"] = entry.path.stat().st_size
     else:
         from ilabdesk.models.hf_folder import describe_hf_folder
