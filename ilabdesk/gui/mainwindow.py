@@ -9,7 +9,7 @@ compare in chat) can be read in one method.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -20,17 +20,21 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QTabWidget,
+    QWidget,
 )
 
 from ilabdesk.errors import UserError
-from ilabdesk.gui.chat_compare import ChatCompare
 from ilabdesk.gui.jobs import FINISHED, JobQueue, JobRun
 from ilabdesk.gui.jobs_panel import JobsPanel
 from ilabdesk.gui.leaf_editor import LeafEditor
 from ilabdesk.gui.taxonomy_tree import TaxonomyPanel
 from ilabdesk.settings import paths
 
+if TYPE_CHECKING:
+    from ilabdesk.gui.chat_compare import ChatCompare
+
 SAMPLE_FOLDER = "sample"
+CHAT_TITLE = "Chat: original vs tuned"
 
 
 def window_settings() -> QSettings:
@@ -56,12 +60,12 @@ class MainWindow(QMainWindow):
         self.jobs = JobQueue(self)
         self.tree_panel = TaxonomyPanel()
         self.editor = LeafEditor()
-        self.chat = ChatCompare()
+        self._chat: ChatCompare | None = None  # built right after the window shows (see `chat`)
         self.jobs_panel = JobsPanel(self.jobs)
         self.center = QTabWidget()
         self.center.setObjectName("centerTabs")
         self.center.addTab(self.editor, "Leaf")
-        self.center.addTab(self.chat, "Chat: original vs tuned")
+        self.center.addTab(QWidget(), CHAT_TITLE)
         self.setCentralWidget(self.center)
         self.tree_dock = self._dock("Taxonomy", "taxonomyDock", self.tree_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.jobs_dock = self._dock("Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -75,6 +79,21 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.statusBar().showMessage("Ready")
         QTimer.singleShot(0, self._after_show)
+
+    @property
+    def chat(self) -> ChatCompare:
+        """The chat tab, created on first use: two worker threads need not delay the first paint."""
+        if self._chat is None:
+            from ilabdesk.gui.chat_compare import ChatCompare
+
+            current = self.center.currentIndex()
+            self._chat = ChatCompare()
+            placeholder = self.center.widget(1)
+            self.center.removeTab(1)
+            placeholder.deleteLater()
+            self.center.insertTab(1, self._chat, CHAT_TITLE)
+            self.center.setCurrentIndex(current)
+        return self._chat
 
     def _dock(self, title: str, name: str, widget: Any, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -199,7 +218,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         self.settings.sync()
-        self.chat.shutdown()
+        if self._chat is not None:
+            self._chat.shutdown()
         self.jobs.shutdown()
         from ilabdesk.gui.background import wait_for_background
 
@@ -326,9 +346,7 @@ class MainWindow(QMainWindow):
         training = config.get("training", {})
         defaults: dict[str, Any] = {
             "taxonomy": str(self.taxonomy_root) if self.taxonomy_root else "",
-            "leaves": [leaf.parent.relative_to(self.taxonomy_root).as_posix()]
-            if leaf is not None and self.taxonomy_root and leaf.is_relative_to(self.taxonomy_root)
-            else [],
+            "leaves": [str(leaf.parent)] if leaf is not None else [],
             "teacher": self._teacher(),
             "backend": training.get("backend", "auto"),
             "epochs": training.get("epochs"),
