@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     download.add_argument("--revision", help="branch, tag or commit")
     download.set_defaults(func=_download)
 
+    key = model_sub.add_parser("set-key", help="store an endpoint's API key in the system keyring")
+    key.add_argument("url", help="the endpoint, e.g. https://api.example.com/v1")
+    key.set_defaults(func=_set_key)
+
 
 def _size(num: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
@@ -108,4 +112,19 @@ def _download(args: argparse.Namespace) -> int:
 
     entry = download(args.repo, filename=args.file, name=args.name, revision=args.revision)
     print(f"downloaded '{entry.name}': ilabdesk chat -m {entry.name}")
+    return 0
+
+
+def _set_key(args: argparse.Namespace) -> int:
+    import getpass
+    import sys
+
+    from ilabdesk.chat.openai import api_key_name, set_api_key
+
+    key = getpass.getpass("API key: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    if not key:
+        print("no key given; nothing stored", file=sys.stderr)
+        return 1
+    set_api_key(args.url, key)
+    print(f"stored the key for {args.url} in the system keyring ({api_key_name(args.url)})")
     return 0
