@@ -100,7 +100,7 @@ class JobsPanel(QWidget):
         splitter.addWidget(self.list)
         splitter.addWidget(detail)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([260, 700])
+        splitter.setSizes([340, 700])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -132,6 +132,7 @@ class JobsPanel(QWidget):
             self._items[job.job_dir] = item
         item.setData(Qt.ItemDataRole.UserRole, job)
         item.setText(describe(job))
+        item.setToolTip(f"{job.title}\n{job.job_dir}")
         job.changed.connect(self._on_job_changed)
         job.events.connect(self._on_job_events)
         if job.state in (QUEUED, RUNNING) or self.list.currentItem() is None:

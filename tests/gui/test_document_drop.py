@@ -1,0 +1,82 @@
+"""Files dragged from the OS onto a knowledge leaf become an ingest job that updates the leaf."""
+
+from __future__ import annotations
+
+import yaml
+from gui_helpers import leaf_index
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from ilabdesk.gui.jobs import FINISHED
+
+DOCUMENT = """# The Quellmoor ferry
+
+The ferry *Gull of Dunwarrick* sails from Halvenby to Dunwarrick twice a day.
+The crossing takes three hours and ten minutes in calm weather.
+"""
+
+
+def drop_files(widget, position, paths) -> QDropEvent:
+    """Drag `paths` over `widget` and drop them at `position`, as a file manager would."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    point = QPointF(position)
+    actions = Qt.DropAction.CopyAction
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(widget, QDragEnterEvent(point, actions, mime, buttons, modifiers))
+    QApplication.sendEvent(widget, QDragMoveEvent(point, actions, mime, buttons, modifiers))
+    drop = QDropEvent(point, actions, mime, buttons, modifiers)
+    QApplication.sendEvent(widget, drop)
+    return drop
+
+
+def test_drop_markdown_on_knowledge_leaf_ingests_it(window, sample, qtbot, tmp_path):
+    document = tmp_path / "ferry.md"
+    document.write_text(DOCUMENT, encoding="utf-8")
+    leaf = sample / "knowledge/geography/islands/quellmoor_island/qna.yaml"
+    window.open_leaf(leaf)
+    before = yaml.safe_load(leaf.read_text())["document"]
+    tree = window.tree_panel.tree
+    index = leaf_index(window, "quellmoor_island")
+    event = drop_files(tree.viewport(), tree.visualRect(index).center(), [document])
+    assert event.isAccepted()
+    job = window.jobs.jobs[-1]
+    assert job.spec.kind == "ingest"
+    assert job.spec.args["files"] == [str(document.resolve())]
+    assert job.spec.args["leaf"] == str(leaf.parent)
+    qtbot.waitUntil(lambda: job.outcome is not None, timeout=120_000)
+    assert job.state == FINISHED, job.outcome
+    after = yaml.safe_load(leaf.read_text())["document"]
+    assert after != before  # the leaf's document: block now covers the new file
+    # The open editor shows the updated leaf, unmodified (nothing to save), and it still validates.
+    qtbot.waitUntil(lambda: window.editor.doc.value(("document",)) == after, timeout=10_000)
+    assert not window.editor.doc.dirty
+    qtbot.waitUntil(lambda: window.editor.status.text().startswith("✔"), timeout=20_000)
+
+
+def test_unsupported_files_and_skill_leaves_are_refused(window, sample, qtbot, tmp_path, answers):
+    archive = tmp_path / "notes.zip"
+    archive.write_bytes(b"PK\x03\x04")
+    tree = window.tree_panel.tree
+    knowledge = leaf_index(window, "quellmoor_island")
+    drop_files(tree.viewport(), tree.visualRect(knowledge).center(), [archive])
+    assert answers.shown and answers.shown[-1][1] == "Some files were not added"
+    assert "notes.zip" in answers.shown[-1][2]
+    assert window.jobs.jobs == []
+    # A skill leaf does not accept documents at all: the drop is ignored.
+    skill = leaf_index(window, "thank_you_notes")
+    event = drop_files(tree.viewport(), tree.visualRect(skill).center(), [tmp_path])
+    assert not event.isAccepted()
+    assert window.jobs.jobs == []
+
+
+def test_drop_on_the_editor_starts_an_ingest(window, sample, qtbot, tmp_path):
+    document = tmp_path / "ferry.md"
+    document.write_text(DOCUMENT, encoding="utf-8")
+    window.open_leaf(sample / "knowledge/geography/islands/quellmoor_island/qna.yaml")
+    form_field = window.editor.form.fields()[("domain",)]
+    drop_files(form_field, form_field.rect().center(), [document])
+    assert [job.spec.kind for job in window.jobs.jobs] == ["ingest"]
+    window.jobs.jobs[-1].cancel()
+    qtbot.waitUntil(lambda: window.jobs.jobs[-1].outcome is not None, timeout=30_000)
