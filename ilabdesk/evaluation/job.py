@@ -9,7 +9,7 @@ Args (JSON):
     documents   [{"leaf": name, "path": file}] Markdown/text documents for multiple choice
     judge       model that rates answers 1-10 ("default" = the embedded model; None = no judge)
     general     ask the regression-check questions (default true)
-    judge_limit (20 questions), choice_limit (10), max_tokens (64), seed, system (system prompt; default: the dataset's)
+    judge_limit (20 questions), choice_limit (10), max_tokens (64), seed, system (system prompt; default: the dataset's, else the chat's)
 
 Models are loaded one at a time (a laptop has room for one), and every answer
 and verdict is appended to the journal as it comes, so a re-run after a crash
@@ -171,6 +171,10 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     system = args.get("system")
     if system is None and args.get("data"):
         system = dataset_system_prompt(Path(args["data"]))
+    if system is None:  # ask the way the app's chat asks
+        from ilabdesk.settings import load_config
+
+        system = load_config()["chat"]["system_prompt"] or None
     params = GenerationParams(
         temperature=0.0, top_p=1.0, max_tokens=int(args.get("max_tokens", 64)), seed=int(args.get("seed", 0))
     )

@@ -27,7 +27,8 @@ STOPWORDS = frozenset(
     is are was were be been being has have had do does did it its this that these those there
     their they them he she his her him we our you your i me my who whom whose what which when
     where why how not no yes also very more most much many some any all each every only just
-    so such can could would should will shall may might must one ones called named known""".split()
+    so such can could would should will shall may might must one ones called named known because
+    well here""".split()
 )
 
 Fact = str | Sequence[str]  # a phrase, or alternative phrases of which one must appear

@@ -1,0 +1,60 @@
+"""Multiple-choice questions from documents: deterministic, same-type distractors, answer parsing."""
+
+from ilabdesk.bundle import resource_path
+from ilabdesk.evaluation.choice import build_choice_items, picked_option, sentences
+from ilabdesk.evaluation.scoring import tokens
+
+DOC = """# Brindle Works
+
+The Brindle Works opened in 1912 in the town of Ossery.
+Its founder, Hanna Loy, hired 40 weavers in the first year.
+A second mill followed in 1931 near the river Tamsel.
+In 1955 the company was sold to Carrow Holdings for 2,000 pounds.
+The last loom stopped in 1987, after 75 years of work.
+
+- a list item that is long enough to count as a sentence here
+"""
+
+
+def test_sentences_drop_headings_and_keep_prose():
+    found = sentences(DOC)
+    assert found[0] == "The Brindle Works opened in 1912 in the town of Ossery."
+    assert not any(s.startswith("#") for s in found)
+
+
+def test_questions_are_deterministic_and_well_formed():
+    first = build_choice_items(DOC, "knowledge/brindle", limit=10)
+    assert first and [i.question for i in first] == [i.question for i in build_choice_items(DOC, "knowledge/brindle")]
+    for item in first:
+        answer = item.options[item.answer_index]
+        assert answer not in item.question.split("\n\n")[1]  # blanked out
+        assert "_____" in item.question
+        assert len(set(map(lambda o: tuple(tokens(o)), item.options))) == len(item.options) >= 3
+        # the distractors have the type of the answer: years with years
+        if answer.isdigit() and len(answer) == 4:
+            assert all(o.isdigit() and len(o) == 4 for o in item.options)
+
+
+def test_another_seed_shuffles_differently_but_keeps_the_questions():
+    a = build_choice_items(DOC, "x", seed=0)
+    b = build_choice_items(DOC, "x", seed=1)
+    assert [i.context for i in a] == [i.context for i in b]
+    assert [i.options for i in a] != [i.options for i in b]
+
+
+def test_limit_spreads_over_the_sample_document():
+    text = resource_path("sample", "documents", "quellmoor_island.md").read_text(encoding="utf-8")
+    items = build_choice_items(text, "sample", limit=5)
+    assert len(items) == 5
+    assert len({i.context for i in items}) == 5
+    # the document's subject is never the answer
+    assert all("Quellmoor" not in i.options[i.answer_index] for i in items)
+
+
+def test_picked_option():
+    options = ["1673", "1891", "1902", "1958"]
+    assert picked_option("B) 1891", options) == 1
+    assert picked_option("The answer is 1902.", options) == 2
+    assert picked_option("D", options) == 3
+    assert picked_option("I think 1673 or 1891", options) is None  # two named, no letter
+    assert picked_option("a lighthouse", options) is None  # 'a' is not a letter choice
