@@ -222,8 +222,24 @@ class JobRun(QObject):
         fresh = min(self.log_count - seen, len(self.log))
         return list(self.log)[len(self.log) - fresh :] if fresh > 0 else []
 
+    def _add_loss(self, data: dict[str, Any]) -> None:
+        """Training reports loss in progress events (per step) and metric events (with val_loss)."""
+        loss = data.get("loss")
+        if not isinstance(loss, (int, float)) or isinstance(loss, bool):
+            return
+        step = data.get("step", data.get("iter"))
+        step = int(step) if isinstance(step, (int, float)) else len(self.losses) + 1
+        if self.losses and self.losses[-1][0] == step:
+            self.losses[-1] = (step, float(loss))
+        elif not self.losses or step > self.losses[-1][0]:
+            self.losses.append((step, float(loss)))
+        else:  # a resumed run starts again from its checkpoint's step
+            self.losses = [p for p in self.losses if p[0] < step] + [(step, float(loss))]
+
     def apply(self, event: Event) -> None:
         """Fold one event into the job's state (also used to replay an old job's journal)."""
+        if event.type in ("progress", "metric"):
+            self._add_loss(event.data)
         if event.type == "progress":
             self.done, self.total, self.eta_s = event.done, event.total, event.eta_s
             if event.stage:
@@ -238,10 +254,6 @@ class JobRun(QObject):
         elif event.type == "log":
             self._log(event.message)
         elif event.type == "metric":
-            loss = event.data.get("loss")
-            if isinstance(loss, (int, float)):
-                step = event.data.get("step", event.data.get("iter", len(self.losses) + 1))
-                self.losses.append((int(step) if isinstance(step, (int, float)) else len(self.losses) + 1, float(loss)))
             if event.message:
                 self._log(event.message)
         elif event.type == "artifact":

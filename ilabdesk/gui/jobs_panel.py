@@ -155,7 +155,7 @@ class JobsPanel(QWidget):
     def _on_job_events(self, events: list) -> None:
         if self.sender() is self._current:
             self._append_new_log()
-            if any(event.type == "metric" for event in events):
+            if any("loss" in event.data for event in events):
                 self.chart.set_points(self._current.losses)
 
     @Slot(QListWidgetItem, QListWidgetItem)

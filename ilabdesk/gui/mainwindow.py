@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.last_dataset: Path | None = None
         self.last_run: Path | None = None
         self._initial_taxonomy = taxonomy
+        self._compare_after: dict[Path, Path] = {}  # convert job folder -> run to compare when it is done
         self._first_run_welcome = first_run_welcome
 
         self.jobs = JobQueue(self)
@@ -403,6 +404,9 @@ class MainWindow(QMainWindow):
             if run is not None:
                 self.last_run = run
             self.chat.refresh_models()
+            waiting = self._compare_after.pop(job.job_dir, None)
+            if waiting is not None:
+                self.compare_in_chat(str(waiting))
 
     def _after_ingest(self, job: JobRun) -> None:
         leaf_dir = Path(job.spec.args["leaf"])
@@ -431,8 +435,17 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def compare_in_chat(self, run_dir: str) -> None:
+        """Base vs base + adapter; a run whose adapter is not yet a GGUF is converted first."""
+        from ilabdesk.gui.chat_compare import run_choices
+
+        run = Path(run_dir)
+        if not run_choices(run):
+            job = self.start_job("convert", {"run": str(run), "quantize": "Q4_K_M"}, f"Convert {run.name} for chat")
+            self._compare_after[job.job_dir] = run
+            self.statusBar().showMessage("Converting the adapter to GGUF first; the chat opens when it is done", 8000)
+            return
         self.chat.refresh_models()
-        self.chat.compare_run(Path(run_dir))
+        self.chat.compare_run(run)
         self.center.setCurrentWidget(self.chat)
 
     # --- dialogs ----------------------------------------------------------------

@@ -74,9 +74,10 @@ def loss_job(args, cancel):
     steps = args["steps"]
     tracker = ProgressTracker(steps, stage="train")
     yield Event.begin("train", "training (test)")
-    for step in range(1, steps + 1):
+    for step in range(1, steps + 1):  # like ilabdesk.training.job: loss rides on progress events
         cancel.check()
         time.sleep(args.get("sleep", 0.02))
-        yield Event.metric(step=step, loss=2.0 / step)
-        yield tracker.advance()
+        yield tracker.advance(1, f"loss {2.0 / step:.3f}", step=step, loss=2.0 / step)
+        if step % 4 == 0:
+            yield Event.metric(step=step, loss=2.0 / step, val_loss=2.5 / step)
     yield Event.finished("trained", output=args["output"])

@@ -84,3 +84,66 @@ def test_run_folder_offers_base_plus_adapter_and_fused(tmp_path):
     choices = run_choices(run)
     assert choices[0] == ModelChoice("run-1: base + adapter", "/models/base.gguf", str(run / "adapter.gguf"))
     assert choices[1] == ModelChoice("run-1: fused Q4_K_M", str(run / "model-Q4_K_M.gguf"))
+
+
+def write_adapter(path, model, b_scale: float = 0.6):
+    """A real llama.cpp LoRA adapter GGUF for `model` (attention q/v), as convert_lora_to_gguf writes it."""
+    import gguf
+    import numpy as np
+
+    from ilabdesk.models.gguf_file import inspect_gguf
+
+    info = inspect_gguf(model)
+    rng = np.random.default_rng(0)
+    writer = gguf.GGUFWriter(path, info.architecture)
+    writer.add_type(gguf.GGUFType.ADAPTER)
+    writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, 8.0)
+    for name, shape in info.tensor_shapes.items():
+        if name.startswith("blk.") and name.split(".")[2] in ("attn_q", "attn_v"):
+            n_in, n_out = shape
+            writer.add_tensor(f"{name}.lora_a", rng.normal(0, 1 / np.sqrt(n_in), size=(4, n_in)).astype(np.float32))
+            writer.add_tensor(f"{name}.lora_b", (rng.normal(0, 1, size=(n_out, 4)) * b_scale).astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def test_compare_in_chat_after_training_loads_base_and_adapter(window, qtbot):
+    import json
+
+    from ilabdesk.jobs.events import Event
+    from ilabdesk.jobs.runner import JobSpec
+    from ilabdesk.models.default import default_model_path
+    from ilabdesk.settings import paths
+
+    # A finished training run from an earlier session: its run folder and its job journal.
+    run = paths().runs / "quellmoor-run"
+    (run / "adapter").mkdir(parents=True)
+    base = default_model_path()
+    (run / "run.json").write_text(json.dumps({"base_gguf": str(base), "run": str(run)}))
+    write_adapter(run / "adapter.gguf", base)
+    spec = JobSpec("train", {"data": str(paths().datasets / "d"), "output": str(run)})
+    job_dir = paths().jobs / spec.id
+    spec.save(job_dir / "spec.json")
+    (job_dir / "events.jsonl").write_text(Event.finished("trained 10 steps", run=str(run)).to_json() + "\n")
+    window.jobs.load_history()
+    panel = window.jobs_panel
+    panel.select(window.jobs.jobs[-1])
+    assert panel.compare_button.isVisible() and panel.compare_button.isEnabled()
+
+    qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)
+    chat = window.chat
+    assert window.center.currentWidget() is chat
+    assert chat.tuned.choice() == ModelChoice("quellmoor-run: base + adapter", str(base), str(run / "adapter.gguf"))
+    assert chat.original.choice().model == str(base) and chat.original.choice().adapter is None
+    qtbot.waitUntil(lambda: all("loaded" in p.status.text() for p in chat.panes), timeout=60_000)
+    chat.params.update(max_tokens=16, temperature=0.0, seed=1)
+    chat.prompt.setPlainText("Name a famous lighthouse.")
+    chat.send()
+    qtbot.waitUntil(lambda: not chat.busy(), timeout=60_000)
+    assert chat.original.last_answer() != chat.tuned.last_answer()  # the adapter changes the model
+    chat.diff_toggle.setChecked(True)
+    assert chat.original.highlight and chat.tuned.highlight
+    assert "background-color" in chat.tuned.transcript.toHtml()
