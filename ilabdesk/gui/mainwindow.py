@@ -303,7 +303,9 @@ class MainWindow(QMainWindow):
         files = [Path(f) for f in files]
         refused = [f for f in files if f.suffix.lower() not in SUPPORTED_SUFFIXES or not f.is_file()]
         accepted = [f for f in files if f not in refused]
-        if not str(Path(qna).resolve()).replace("\\", "/").count("/knowledge/"):
+        from ilabdesk.taxonomy.leaf import Leaf
+
+        if Leaf(path=Path(qna), data={}).kind != "knowledge":
             QMessageBox.information(self, "Documents go on knowledge leaves",
                                     "Drop documents on a knowledge leaf: skills learn from their examples only.")
             return None
@@ -415,7 +417,7 @@ class MainWindow(QMainWindow):
             if self.editor.doc is not None and not self.editor.doc.dirty:
                 self.editor.reload()
         self.tree_panel.refresh()
-        drafts = job.result.get("drafts") or job.result.get("draft_seeds")
+        drafts = job.result.get("draft")  # qna.draft.yaml beside the leaf, for review
         if drafts:
             self._review_drafts(qna, drafts)
 

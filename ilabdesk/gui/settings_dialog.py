@@ -35,9 +35,6 @@ from PySide6.QtWidgets import (
 from ilabdesk.errors import UserError
 from ilabdesk.gui.background import run_in_background
 
-TEACHER_KEY_NAME = "teacher-endpoint"  # keyring entry of the teacher endpoint's API key
-
-
 def teacher_model(config: dict[str, Any]) -> str | None:
     """The teacher as a model string for jobs: None (embedded), a GGUF path, or "URL#model"."""
     teacher = config.get("teacher", {})
@@ -237,7 +234,7 @@ class SettingsDialog(QDialog):
 
     def save(self) -> None:
         """Validate and write the config; store the API key in the keyring. Raises UserError."""
-        from ilabdesk.settings import save_config, set_secret
+        from ilabdesk.settings import save_config
 
         config = self.values()
         teacher = config["teacher"]
@@ -246,7 +243,9 @@ class SettingsDialog(QDialog):
         if teacher["kind"] == "endpoint" and not (teacher["url"] or "").startswith(("http://", "https://")):
             raise UserError("the teacher endpoint URL must start with http:// or https://")
         if self.api_key.text():
-            set_secret(TEACHER_KEY_NAME, self.api_key.text())
+            from ilabdesk.chat.openai import set_api_key
+
+            set_api_key(teacher["url"], self.api_key.text())  # the keyring entry the endpoint engine reads
         save_config(config)
         self.config = config
 

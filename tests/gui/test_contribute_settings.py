@@ -35,7 +35,8 @@ def test_contribute_edited_leaf_as_branch_and_patch(window, sample, qtbot):
 
 
 def test_settings_dialog_saves_teacher_endpoint_and_key(window, qtbot):
-    from ilabdesk.gui.settings_dialog import TEACHER_KEY_NAME, SettingsDialog, teacher_model
+    from ilabdesk.chat.openai import api_key_name
+    from ilabdesk.gui.settings_dialog import SettingsDialog, teacher_model
 
     dialog = SettingsDialog(settings.load_config(), window)
     qtbot.addWidget(dialog)
@@ -51,7 +52,7 @@ def test_settings_dialog_saves_teacher_endpoint_and_key(window, qtbot):
     config = settings.load_config()
     assert config["teacher"]["kind"] == "endpoint" and config["threads"] == 2
     assert config["training"]["epochs"] == 5
-    assert settings.get_secret(TEACHER_KEY_NAME) == "sk-secret"
+    assert settings.get_secret(api_key_name("http://127.0.0.1:8000/v1")) == "sk-secret"
     assert "sk-secret" not in settings.paths().config_file.read_text()
     assert teacher_model(config) == "http://127.0.0.1:8000/v1#granite"
 

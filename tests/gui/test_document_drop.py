@@ -80,3 +80,31 @@ def test_drop_on_the_editor_starts_an_ingest(window, sample, qtbot, tmp_path):
     assert [job.spec.kind for job in window.jobs.jobs] == ["ingest"]
     window.jobs.jobs[-1].cancel()
     qtbot.waitUntil(lambda: window.jobs.jobs[-1].outcome is not None, timeout=30_000)
+
+
+def test_drafted_examples_are_reviewed_before_joining_the_leaf(window, sample, qtbot, monkeypatch):
+    from ilabdesk.gui import draft_review
+
+    leaf = sample / "knowledge/geography/islands/quellmoor_island/qna.yaml"
+    draft = leaf.with_name("qna.draft.yaml")  # what an ingest job with draft_seeds writes
+    seeds = [
+        {"context": "The ferry sails twice a day.\n",
+         "questions_and_answers": [{"question": "How often does the ferry sail?\n", "answer": "Twice a day.\n"}]},
+        {"context": "Wrong draft.\n", "questions_and_answers": [{"question": "Q?\n", "answer": "A.\n"}]},
+    ]
+    draft.write_text(yaml.safe_dump({"seed_examples": seeds}), encoding="utf-8")
+
+    def keep_first(dialog):
+        assert dialog.list.count() == 2 and "twice a day" in dialog.list.item(0).text()
+        dialog.list.item(1).setCheckState(Qt.CheckState.Unchecked)
+        return 1
+
+    monkeypatch.setattr(draft_review.DraftReviewDialog, "exec", keep_first)
+    before = len(yaml.safe_load(leaf.read_text())["seed_examples"])
+    window._review_drafts(leaf, str(draft))
+    doc = window.editor.doc
+    assert len(doc.data["seed_examples"]) == before + 1
+    assert doc.data["seed_examples"][-1]["context"] == "The ferry sails twice a day.\n"
+    assert doc.dirty and len(yaml.safe_load(leaf.read_text())["seed_examples"]) == before  # not saved unasked
+    window.editor.undo()
+    assert len(doc.data["seed_examples"]) == before
