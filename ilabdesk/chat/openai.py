@@ -121,7 +121,8 @@ class OpenAIEngine(ChatEngine):
                     f"the endpoint {self.base_url} refused the API key (HTTP {exc.code}: {detail})",
                     hint=f"store the right key with: ilabdesk model set-key {self.base_url}  -- then retry",
                 ) from exc
-            if exc.code in TRANSIENT_STATUS:
+            # llama-cpp-python's server reports a rejected request field as a 500.
+            if exc.code in TRANSIENT_STATUS and "validation error" not in detail:
                 raise _Transient(f"HTTP {exc.code}: {detail}") from exc
             raise _HTTPFailure(exc.code, detail) from exc
         except urllib.error.URLError as exc:
@@ -195,7 +196,8 @@ class OpenAIEngine(ChatEngine):
             try:
                 return self._open("/chat/completions", self._body(messages, params, max_tokens))
             except _HTTPFailure as exc:
-                if params.json_schema is not None and self._schema_style == "json_schema" and exc.code in (400, 422):
+                rejected_format = exc.code in (400, 422) or "response_format" in exc.detail
+                if params.json_schema is not None and self._schema_style == "json_schema" and rejected_format:
                     self._schema_style = "json_object"
                     return self._open("/chat/completions", self._body(messages, params, max_tokens))
                 raise
@@ -259,34 +261,54 @@ class OpenAIEngine(ChatEngine):
         if stop_event is not None and stop_event.is_set():
             self.last_finish_reason = "cancelled"
             return
-        state = {"finish": "stop", "tokens": 0}
+        state: dict[str, Any] = {"finish": None, "tokens": 0}
         try:
             yield from self._chunks(self._start(fitted, params, max_tokens), stop_event, state)
         except (TimeoutError, ConnectionError, urllib.error.URLError) as exc:
             raise UserError(f"the connection to {self.base_url} broke mid-answer ({exc})", hint="retry") from exc
         finally:
-            self.last_finish_reason = state["finish"]
+            # No finish reason: the server dropped the request (e.g. for a newer one).
+            self.last_finish_reason = state["finish"] or "interrupted"
             self.last_tokens = state["tokens"]
 
-    def _complete_quietly(self, messages: list[Message], params: GenerationParams) -> str:
-        """One answer without touching the engine's last_* fields (safe on worker threads)."""
+    def _complete_quietly(self, messages: list[Message], params: GenerationParams) -> str | None:
+        """One answer without touching the engine's last_* fields (safe on worker threads).
+
+        None when the server cut the answer short without a finish reason:
+        llama-cpp-python's server does that to a request when another arrives.
+        """
         fitted, _, max_tokens = self._prepare(messages, params)
-        state = {"finish": "stop", "tokens": 0}
+        state: dict[str, Any] = {"finish": None, "tokens": 0}
         try:
-            return "".join(self._chunks(self._start(fitted, params, max_tokens), None, state))
+            text = "".join(self._chunks(self._start(fitted, params, max_tokens), None, state))
         except (TimeoutError, ConnectionError, urllib.error.URLError) as exc:
             raise UserError(f"the connection to {self.base_url} broke mid-answer ({exc})", hint="retry") from exc
+        return text if state["finish"] is not None else None
 
     def complete_many(
         self, conversations: list[list[Message]], params: GenerationParams | None = None
     ) -> list[str]:
-        """Answer conversations `concurrency` at a time; order is kept, the first failure is raised."""
+        """Answer conversations `concurrency` at a time; order is kept, the first failure is raised.
+
+        Answers a server interrupted (it serves one request at a time and
+        drops the older one) are asked again one by one afterwards.
+        """
         params = params or GenerationParams()
         if not conversations:
             return []
         self._model_name()  # resolve once, not in every worker
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(conversations))) as pool:
-            return list(pool.map(lambda messages: self._complete_quietly(messages, params), conversations))
+            answers = list(pool.map(lambda messages: self._complete_quietly(messages, params), conversations))
+        for index, answer in enumerate(answers):
+            if answer is None:
+                answer = self._complete_quietly(conversations[index], params)
+            if answer is None:
+                raise UserError(
+                    f"the endpoint {self.base_url} keeps cutting answers short",
+                    hint="retry; if it serves one request at a time, set teacher.concurrency to 1",
+                )
+            answers[index] = answer
+        return answers
 
 
 class _HTTPFailure(Exception):
