@@ -9,6 +9,7 @@ worker is busy.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from typing import Any
@@ -120,15 +121,27 @@ class ChatThread(QObject):
         app = QCoreApplication.instance()
         if app is not None:  # never leave a running thread behind when the app quits
             app.aboutToQuit.connect(self.shutdown)
+        _live.add(self)
 
     def stop(self) -> None:
         self.worker.stop_event.set()
 
     def shutdown(self, wait_ms: int = 10_000) -> None:
         """Stop generating, free the engine on its own thread, end the thread."""
+        _live.discard(self)
         self.stop()
         if self.thread.isRunning():
             self.requestClose.emit()
             if not self.thread.wait(wait_ms):
                 self.thread.quit()
                 self.thread.wait(1000)
+
+
+_live: set[ChatThread] = set()
+
+
+@atexit.register
+def _shutdown_all() -> None:
+    """A QThread destroyed while running aborts the process: stop any left running at exit."""
+    for chat in list(_live):
+        chat.shutdown(2000)

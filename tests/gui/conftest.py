@@ -54,8 +54,10 @@ def window(qtbot, answers):
     win.show()
     qtbot.waitExposed(win)
     yield win
-    answers.reply = QMessageBox.StandardButton.Discard
+    win.jobs.shutdown()
+    answers.reply = QMessageBox.StandardButton.Discard  # drop unsaved edits
     win.close()
+    assert not win.isVisible()
 
 
 @pytest.fixture
