@@ -4,7 +4,9 @@ A sentence of the document with one fact blanked out is the question; the
 fact is the right option and other facts *of the same type* from the same
 document (years with years, numbers with numbers, names with names) are the
 distractors, so the options all look plausible and only knowing the document
-helps. Everything is derived from the text with a seeded shuffle: the same
+helps. The right answer's position rotates over the questions, so a model
+with a favourite letter scores chance. Everything is derived from the text
+with a seeded shuffle: the same
 document always gives the same questions, and re-runs are comparable.
 
 The model answers freely; the option it picked is the one whose text (or
@@ -90,11 +92,13 @@ def build_choice_items(markdown: str, leaf: str, limit: int = 10, seed: int = 0)
         step = len(candidates) / limit
         candidates = [candidates[int(i * step)] for i in range(limit)]
     items = []
-    for sentence, answer, distractors in candidates:
+    for number, (sentence, answer, distractors) in enumerate(candidates):
         digest = hashlib.sha1(f"{seed}:{sentence}".encode()).hexdigest()
         rng = random.Random(int(digest[:12], 16))
-        options = [answer, *rng.sample(distractors, min(3, len(distractors)))]
-        rng.shuffle(options)
+        options = rng.sample(distractors, min(3, len(distractors)))
+        # The right answer takes each position in turn: a small model that always says "A"
+        # then scores chance, not whatever share of answers a shuffle happened to put first.
+        options.insert((number + seed) % (len(options) + 1), answer)
         blanked = sentence.replace(answer, "_____", 1)
         lines = [f"{LETTERS[i]}) {opt}" for i, opt in enumerate(options)]
         question = (

@@ -8,7 +8,7 @@ Args (JSON):
     questions   user-written question files (YAML like resources/sample/heldout.yaml, or JSONL)
     documents   [{"leaf": name, "path": file}] Markdown/text documents for multiple choice
     judge       model that rates answers 1-10 ("default" = the embedded model; None = no judge)
-    general     ask the regression-check questions (default true)
+    general     ask the regression-check questions (default true; a number: only the first N)
     judge_limit (20 questions), choice_limit (10), max_tokens (64), seed, system (system prompt; default: the dataset's, else the chat's)
 
 Models are loaded one at a time (a laptop has room for one), and every answer
@@ -112,8 +112,9 @@ def collect_items(args: dict[str, Any]) -> list[EvalItem]:
             "nothing to evaluate: no test_*.jsonl in the dataset, no questions and no documents",
             hint="pass --data DATASET_DIR (from ilabdesk generate) or --questions FILE",
         )
-    if args.get("general", True):
-        items += general_items()
+    general = args.get("general", True)
+    if general:
+        items += general_items()[: None if general is True else int(general)]
     return items
 
 

@@ -58,7 +58,7 @@ def point_leaf_at_documents(qna: Path, repo: Path, commit: str, patterns: list[s
     atomic_write_text(qna, new_text)
 
 
-def install_sample(dest: Path) -> Path:
+def install_sample(dest: Path, source: Path | None = None) -> Path:
     """Copy the sample taxonomy into `dest/taxonomy` (a new git repo) and return that root.
 
     The repo has an `origin/main` ref without the sample leaves, so they show up
@@ -66,12 +66,14 @@ def install_sample(dest: Path) -> Path:
     The sample document goes into its own git repo `dest/documents`, and the
     knowledge leaf's `document:` points at its commit through a file:// URL.
     An existing installation is returned unchanged, so "try it" twice is cheap.
+    `source` is another folder laid out like the bundled one (taxonomy/,
+    documents/): tests and benchmarks install their own made-up leaves this way.
     """
+    source = Path(source) if source else resource_path("sample")
     dest = Path(dest).expanduser().resolve()
     taxonomy = dest / "taxonomy"
     documents = dest / "documents"
-    leaf_qna = taxonomy / SAMPLE_KNOWLEDGE_LEAF / "qna.yaml"
-    if (taxonomy / ".git").exists() and leaf_qna.exists():
+    if (taxonomy / ".git").exists():
         return taxonomy
     if taxonomy.exists() and any(taxonomy.iterdir()):
         raise UserError(f"{taxonomy} already exists and is not the sample", hint="choose an empty folder")
@@ -81,7 +83,7 @@ def install_sample(dest: Path) -> Path:
     tmp_tax = dest / ".taxonomy.part"
     for tmp in (tmp_docs, tmp_tax):
         shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(resource_path("sample", "documents"), tmp_docs)
+    shutil.copytree(source / "documents", tmp_docs)
     commit = _commit_all(tmp_docs, "Sample documents")
     shutil.rmtree(documents, ignore_errors=True)
     tmp_docs.rename(documents)
@@ -91,18 +93,10 @@ def install_sample(dest: Path) -> Path:
     (tmp_tax / "README.md").write_text("# Sample taxonomy\n\nMade by ilabdesk to try the whole loop.\n", encoding="utf-8")
     upstream = _commit_all(tmp_tax, "Empty taxonomy")
     _git(tmp_tax, "update-ref", "refs/remotes/origin/main", upstream)
-    shutil.copytree(resource_path("sample", "taxonomy"), tmp_tax, dirs_exist_ok=True)
+    shutil.copytree(source / "taxonomy", tmp_tax, dirs_exist_ok=True)
     patterns = sorted(p.name for p in documents.glob("*.md"))
-    point_leaf_at_documents(tmp_tax / SAMPLE_KNOWLEDGE_LEAF / "qna.yaml", documents, commit, patterns)
-    _commit_all(tmp_tax, "Sample taxonomy: a made-up island and thank-you notes")
+    for qna in sorted((tmp_tax / "knowledge").rglob("qna.yaml")):
+        point_leaf_at_documents(qna, documents, commit, patterns)
+    _commit_all(tmp_tax, "Sample leaves")
     tmp_tax.rename(taxonomy)
     return taxonomy
-
-
-def heldout_questions(path: Path | None = None) -> dict:
-    """The sample's held-out paraphrased questions ({leaf, questions: [{question, answer, facts}]})."""
-    path = path or resource_path("sample", "heldout.yaml")
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        raise UserError(f"{path}: expected a mapping with a 'questions' list")
-    return data

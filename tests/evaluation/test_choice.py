@@ -42,6 +42,12 @@ def test_another_seed_shuffles_differently_but_keeps_the_questions():
     assert [i.options for i in a] != [i.options for i in b]
 
 
+def test_the_right_answer_rotates_over_the_positions():
+    items = build_choice_items(DOC, "x")
+    positions = [i.answer_index for i in items]
+    assert positions[:4] == [0, 1, 2, 3][: len(positions[:4])]
+
+
 def test_limit_spreads_over_the_sample_document():
     text = resource_path("sample", "documents", "quellmoor_island.md").read_text(encoding="utf-8")
     items = build_choice_items(text, "sample", limit=5)

@@ -1,0 +1,78 @@
+"""The evaluate job with the real embedded GGUF: answers, judge, report, resume."""
+
+import json
+
+import pytest
+
+from ilabdesk.errors import UserError
+from ilabdesk.evaluation.job import run
+from ilabdesk.jobs.events import Cancel
+from ilabdesk.models.default import default_model_path
+
+DOC = """# Brindle Works
+
+The Brindle Works opened in 1912 in the town of Ossery.
+A second mill followed in 1931 near the river Tamsel.
+In 1955 the company was sold to Carrow Holdings.
+The last loom stopped in 1987, after 75 years of work.
+"""
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory):
+    """One evaluation of the embedded model against itself (kept small: each answer is real inference)."""
+    root = tmp_path_factory.mktemp("eval")
+    (root / "doc.md").write_text(DOC, encoding="utf-8")
+    (root / "q.yaml").write_text(
+        "leaf: knowledge/brindle\nquestions:\n"
+        "  - question: In which town did the Brindle Works open?\n    answer: Ossery.\n    facts: [Ossery]\n",
+        encoding="utf-8",
+    )
+    model = str(default_model_path())
+    args = {
+        "base": model,
+        "tuned": model,
+        "questions": [str(root / "q.yaml")],
+        "documents": [{"leaf": "knowledge/brindle", "path": str(root / "doc.md")}],
+        "choice_limit": 2,
+        "general": 2,
+        "judge": "default",
+        "judge_limit": 1,
+        "max_tokens": 24,
+        "output": str(root / "out"),
+    }
+    events = list(run(args, Cancel()))
+    return args, events, root / "out"
+
+
+def test_report_compares_both_sides(evaluated):
+    args, events, out = evaluated
+    done = events[-1]
+    assert done.type == "done"
+    report = json.loads((out / "report.json").read_text())
+    sources = [row["item"]["source"] for row in report["items"]]
+    assert sources.count("user") == 1 and sources.count("choice") == 2 and sources.count("general") == 2
+    # The same model, greedy: both sides answer alike, so nothing improves or regresses.
+    for row in report["items"]:
+        assert row["base"]["answer"] == row["tuned"]["answer"]
+    assert all(leaf["improved"] == leaf["regressed"] == 0 for leaf in report["leaves"].values())
+    assert report["regression"]["passed"] and report["regression"]["checked"] >= 1  # "capital of France" is known
+    # the judge rated the one knowledge answer on both sides and left its reason
+    user_row = next(r for r in report["items"] if r["item"]["source"] == "user")
+    assert "judge_reason" in user_row["base"] and "judge" in user_row["tuned"]
+    assert (out / "report.md").read_text().startswith("# Evaluation: base vs tuned")
+    assert (out / "chart.png").stat().st_size > 1000
+
+
+def test_rerun_resumes_from_the_journal(evaluated):
+    args, events, out = evaluated
+    before = (out / "report.json").read_text()
+    again = list(run(args, Cancel()))
+    assert not [e for e in again if e.type == "stage"]  # no model was loaded
+    assert again[-1].type == "done"
+    assert json.loads((out / "report.json").read_text())["items"] == json.loads(before)["items"]
+
+
+def test_nothing_to_ask_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="nothing to evaluate"):
+        list(run({"output": str(tmp_path), "tuned": "x.gguf"}, Cancel()))
