@@ -23,7 +23,7 @@ def precompile(build_dir: Path) -> int:
     for root in roots:
         ok = compileall.compile_dir(
             root,
-            quiet=1,
+            quiet=2,  # errors too: PySide6 ships Jinja templates named *.py
             workers=0,
             invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
         )

@@ -44,7 +44,8 @@ int main(int argc, char *argv[]) {
     PyPreConfig preconfig;
     PyConfig config;
     PyStatus status;
-    char prefix[PATH_MAX], app_path[PATH_MAX], packages_path[PATH_MAX];
+    char scratch[PATH_MAX], prefix[PATH_MAX];
+    char app_path[PATH_MAX + 64], packages_path[PATH_MAX + 64];  /* prefix + APP_ROOT + leaf */
     char *exe_path, *module, *setup;
     size_t setup_len;
 
@@ -53,9 +54,9 @@ int main(int argc, char *argv[]) {
         perror("{{ cookiecutter.app_name }}: /proc/self/exe");
         return 70;
     }
-    /* <prefix>/bin/<app> -> <prefix> */
-    snprintf(prefix, sizeof prefix, "%s", exe_path);
-    snprintf(prefix, sizeof prefix, "%s", dirname(dirname(prefix)));
+    /* <prefix>/bin/<app> -> <prefix>; dirname() edits its argument, so work on a copy. */
+    snprintf(scratch, sizeof scratch, "%s", exe_path);
+    snprintf(prefix, sizeof prefix, "%s", dirname(dirname(scratch)));
     snprintf(app_path, sizeof app_path, "%s" APP_ROOT "/app", prefix);
     snprintf(packages_path, sizeof packages_path, "%s" APP_ROOT "/app_packages", prefix);
 
