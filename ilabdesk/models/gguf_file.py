@@ -1,4 +1,4 @@
-"""Read and check GGUF files with gguf-py before llama.cpp ever sees them.
+"""Read and check GGUF files before llama.cpp ever sees them.
 
 llama.cpp answers a damaged file or a mismatched LoRA adapter with a C-level
 log line and a bare exception (or, for some damage, an abort that takes the
@@ -6,6 +6,10 @@ whole process down). Reading the header, metadata and tensor table in Python
 first turns every such case into a `UserError` that names the file and says
 what to do, and gives the model library its facts (architecture, size,
 quantization, context length, chat template) for free.
+
+The header is walked with `struct` (the layout gguf-py's GGUFReader reads,
+without its per-string numpy views, which cost seconds on a big vocabulary);
+gguf-py itself names quantization types and writes the adapters in tests.
 """
 
 from __future__ import annotations
@@ -31,13 +35,37 @@ class GGUFInfo:
     architecture: str
     name: str | None
     parameter_count: int
-    quantization: str
     context_length: int | None
     embedding_length: int | None
     chat_template: str | None
     adapter_alpha: float | None = None
+    file_type: int | None = None  # general.file_type
     # tensor name -> shape in ggml order (ne[0] = the row length)
     tensor_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    # ggml type id -> number of weights stored in that type
+    type_counts: dict[int, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def quantization(self) -> str:
+        """llama.cpp's name for the file type (Q4_K_M, F16, ...), else the commonest tensor type.
+
+        Named through gguf-py, imported only here: describing a model may take
+        its import time, opening one for chat should not.
+        """
+        import gguf
+
+        if isinstance(self.file_type, int):
+            try:
+                return gguf.LlamaFileType(self.file_type).name.removeprefix("MOSTLY_").removeprefix("ALL_")
+            except ValueError:
+                pass
+        if not self.type_counts:
+            return "unknown"
+        commonest = max(self.type_counts, key=self.type_counts.get)
+        try:
+            return gguf.GGMLQuantizationType(commonest).name
+        except ValueError:
+            return f"type {commonest}"
 
     def describe(self) -> dict[str, Any]:
         """A JSON-friendly summary for `ilabdesk model info` and the GUI."""
@@ -72,6 +100,15 @@ class _Damaged(Exception):
 # GGUF value types (gguf.GGUFValueType) -> struct format of one scalar.
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _STRING, _ARRAY = 8, 9
+# ggml type id -> (weights per block, bytes per block), as in gguf-py's GGML_QUANT_SIZES; kept
+# here so the size check needs no gguf-py import (a quarter second) on chat start-up.
+GGML_BLOCKS = {
+    0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24), 8: (32, 34), 9: (32, 40),
+    10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210), 15: (256, 292),
+    16: (256, 66), 17: (256, 74), 18: (256, 98), 19: (256, 50), 20: (32, 18), 21: (256, 110),
+    22: (256, 82), 23: (256, 136), 24: (1, 1), 25: (1, 2), 26: (1, 4), 27: (1, 8), 28: (1, 8),
+    29: (256, 56), 30: (1, 2), 34: (256, 54), 35: (256, 66), 39: (32, 17),
+}
 # Arrays longer than this (the vocabulary, the merges) are skipped, not kept.
 _KEEP_ARRAY = 64
 
@@ -193,12 +230,13 @@ def inspect_gguf(path: str | Path, *, role: str = "model") -> GGUFInfo:
     except (_Damaged, ValueError, OSError) as exc:
         raise UserError(f"{path}: the GGUF {what} file is damaged or incomplete ({exc})", hint=damaged_hint) from exc
 
-    import gguf
-
     end = data_start
-    for _, shape, kind, offset in tensors:
-        block, type_size = gguf.GGML_QUANT_SIZES.get(_ggml_type(gguf, kind), (1, 0))
-        end = max(end, data_start + offset + math.prod(shape) // block * type_size)
+    type_counts: dict[int, int] = {}
+    for _, shape, ggml_type, offset in tensors:
+        count = math.prod(shape)
+        type_counts[ggml_type] = type_counts.get(ggml_type, 0) + count
+        block, type_size = GGML_BLOCKS.get(ggml_type, (1, 0))
+        end = max(end, data_start + offset + count // block * type_size)
     if end > size:
         raise UserError(
             f"{path}: the GGUF {what} file is truncated ({size} bytes, its tensors need {end})", hint=damaged_hint
@@ -228,36 +266,14 @@ def inspect_gguf(path: str | Path, *, role: str = "model") -> GGUFInfo:
         architecture=architecture,
         name=metadata.get("general.name"),
         parameter_count=sum(math.prod(shape) for _, shape, _, _ in tensors),
-        quantization=_quantization_name(gguf, metadata.get("general.file_type"), tensors),
         context_length=metadata.get(f"{architecture}.context_length"),
         embedding_length=metadata.get(f"{architecture}.embedding_length"),
         chat_template=template if isinstance(template, str) else None,
         adapter_alpha=metadata.get("adapter.lora.alpha"),
+        file_type=metadata.get("general.file_type"),
         tensor_shapes={name: shape for name, shape, _, _ in tensors},
+        type_counts=type_counts,
     )
-
-
-def _ggml_type(gguf: Any, kind: int) -> Any:
-    try:
-        return gguf.GGMLQuantizationType(kind)
-    except ValueError:
-        return None
-
-
-def _quantization_name(gguf: Any, file_type: int | None, tensors: list[tuple[str, tuple[int, ...], int, int]]) -> str:
-    """general.file_type as llama.cpp names it (Q4_K_M, F16, ...); else the commonest tensor type."""
-    if isinstance(file_type, int):
-        try:
-            return gguf.LlamaFileType(file_type).name.removeprefix("MOSTLY_").removeprefix("ALL_")
-        except ValueError:
-            pass
-    counts: dict[int, int] = {}
-    for _, shape, kind, _ in tensors:
-        counts[kind] = counts.get(kind, 0) + math.prod(shape)
-    if not counts:
-        return "unknown"
-    commonest = _ggml_type(gguf, max(counts, key=counts.get))
-    return commonest.name if commonest is not None else "unknown"
 
 
 def check_adapter_fits(adapter: GGUFInfo, base: GGUFInfo) -> None:

@@ -105,3 +105,12 @@ def test_model_and_adapter_swapped(tmp_path, base, make_lora):
         open_engine(str(base), adapter=str(base))
     with pytest.raises(UserError, match="is a LoRA adapter, not a model"):
         open_engine(str(adapter))
+
+
+def test_block_table_matches_gguf_py():
+    import gguf
+
+    from ilabdesk.models.gguf_file import GGML_BLOCKS
+
+    for type_id, sizes in GGML_BLOCKS.items():
+        assert tuple(gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(type_id)]) == sizes
