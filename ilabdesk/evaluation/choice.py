@@ -31,6 +31,7 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*\b")
 def sentences(markdown: str) -> list[str]:
     """Prose sentences of a Markdown text (headings, tables, code and list markers dropped)."""
     text = re.sub(r"(?ms)^```.*?^```", " ", markdown)
+    text = re.sub(r"(?s)<!--.*?-->", "\n\n", text)  # page markers of converted PDFs
     paragraphs = []
     for block in re.split(r"\n\s*\n", text):
         lines = [ln.strip() for ln in block.splitlines()]

@@ -31,7 +31,7 @@ from ilabdesk.errors import UserError
 from ilabdesk.evaluation.choice import build_choice_items
 from ilabdesk.evaluation.judge import JUDGE_PARAMS, judge_messages, parse_verdict
 from ilabdesk.evaluation.questions import EvalItem, dataset_system_prompt, general_items, load_test_items, load_user_items
-from ilabdesk.evaluation.report import KNOWLEDGE_SOURCES, SIDES, build_report, score_answer, write_report
+from ilabdesk.evaluation.report import JUDGED_SOURCES, SIDES, build_report, score_answer, write_report
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
 
 BATCH = 4  # answers per engine call: endpoints run them concurrently, progress stays lively
@@ -100,10 +100,15 @@ def collect_items(args: dict[str, Any]) -> list[EvalItem]:
     for doc in args.get("documents") or []:
         entry = doc if isinstance(doc, dict) else {"path": doc}
         path = Path(entry["path"])
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"{path}: cannot read the document ({exc})", hint="multiple choice needs Markdown or text") from exc
+        if path.suffix.lower() in (".md", ".markdown", ".txt"):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UserError(f"{path}: cannot read the document ({exc})", hint="save it as UTF-8 text") from exc
+        else:  # PDF, Word, HTML: the same conversion SDG reads them with
+            from ilabdesk.documents.convert import to_markdown
+
+            text = to_markdown(path)
         items += build_choice_items(
             text, str(entry.get("leaf") or path.stem), limit=int(args.get("choice_limit", 10)), seed=int(args.get("seed", 0))
         )
@@ -183,9 +188,9 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     identities = {side: side_identity(*sides[side], params, system) for side in SIDES}
     judge = args.get("judge")
     judge_model = None if judge in (None, "", "none") else (None if judge == "default" else judge)
-    # The judge is the slowest part on a laptop: rate user questions first, then test ones, up to judge_limit.
-    knowledge = sorted((i for i in items if i.source in KNOWLEDGE_SOURCES), key=lambda i: i.source != "user")
-    judged_items = knowledge[: int(args.get("judge_limit", 20))] if judge else []
+    # The judge is the slowest part on a laptop: rate user questions first, then test, then skills, up to judge_limit.
+    judgeable = sorted((i for i in items if i.source in JUDGED_SOURCES), key=lambda i: JUDGED_SOURCES.index(i.source))
+    judged_items = judgeable[: int(args.get("judge_limit", 20))] if judge else []
 
     journal = Journal(output / "answers.jsonl")
     try:
@@ -193,7 +198,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
             1 for side in SIDES for item in items if not journal.get(f"{side}:{identities[side]}:{item.id}")
         )
         yield Event.log(f"{len(items)} questions: " + ", ".join(
-            f"{sum(1 for i in items if i.source == s)} {s}" for s in ("test", "user", "choice", "general") if any(i.source == s for i in items)
+            f"{sum(1 for i in items if i.source == s)} {s}" for s in ("test", "skill", "user", "choice", "general") if any(i.source == s for i in items)
         ))
         tracker = ProgressTracker(answers_missing + 2 * len(judged_items), 0, stage="evaluate")
         for side in SIDES:

@@ -38,7 +38,7 @@ GENERAL_QUESTIONS: list[tuple[str, Fact]] = [
 class EvalItem:
     """One question to put to both models.
 
-    source: "test" (SDG held-out), "user" (user-written), "choice"
+    source: "test" (SDG held-out knowledge), "skill" (SDG held-out skill), "user" (user-written), "choice"
     (multiple choice from documents) or "general" (regression check).
     facts: what a correct answer must contain; options/answer_index for
     multiple choice.
@@ -113,9 +113,12 @@ def load_test_items(data_dir: Path) -> list[EvalItem]:
         for number, row in _read_jsonl(path):
             _, question, reference = _conversation(row, f"{path}:{number}")
             meta = row.get("metadata") or {}
-            facts = _facts_from(meta.get("facts")) or key_facts(reference, question)
             leaf = str(meta.get("leaf") or _leaf_name_from_file(path))
-            items.append(EvalItem("test", leaf, question, reference, facts))
+            if str(meta.get("kind") or leaf).startswith(("knowledge", "test_knowledge")):
+                facts = _facts_from(meta.get("facts")) or key_facts(reference, question)
+                items.append(EvalItem("test", leaf, question, reference, facts))
+            else:  # a skill has no facts to recall: ROUGE-L and the judge score it
+                items.append(EvalItem("skill", leaf, question, reference))
     return items
 
 

@@ -17,6 +17,7 @@ from ilabdesk.fileio import atomic_path, atomic_write_text
 
 SIDES = ("base", "tuned")
 KNOWLEDGE_SOURCES = ("test", "user")
+JUDGED_SOURCES = ("user", "test", "skill")  # in the order the judge gets to them
 
 
 def score_answer(item: EvalItem, answer: str) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def score_answer(item: EvalItem, answer: str) -> dict[str, Any]:
         return {"answer": answer, "picked": picked, "correct": correct, "recall": float(correct)}
     recall = fact_recall(answer, item.facts)
     scores: dict[str, Any] = {"answer": answer, "recall": recall, "correct": recall == 1.0}
-    if item.reference and item.source in KNOWLEDGE_SOURCES:
+    if item.reference and item.source in JUDGED_SOURCES:
         scores["rouge_l"] = round(rouge_l(item.reference, answer), 4)
     return scores
 
@@ -56,13 +57,18 @@ def summarize(rows: list[dict[str, Any]], side: str) -> dict[str, Any]:
         "rouge_l": _mean([s["rouge_l"] for s in knowledge if "rouge_l" in s]),
         "judge": _mean([float(j) for j in judged]),
         "judge_unscored": sum(1 for s in knowledge if "judge" in s and s["judge"] is None),
+        "skill_rouge_l": _mean([s["rouge_l"] for s in pick("skill") if "rouge_l" in s]),
+        "skill_judge": _mean([float(s["judge"]) for s in pick("skill") if s.get("judge") is not None]),
         "choice": _ratio(sum(s["correct"] for s in pick("choice")), len(pick("choice"))),
         "general": _ratio(sum(s["correct"] for s in pick("general")), len(pick("general"))),
     }
 
 
 def per_leaf(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """For each leaf: how many questions improved, regressed or did not change (by fact recall, then judge)."""
+    """For each leaf: how many questions improved, regressed or did not change.
+
+    Knowledge compares fact recall, then the judge; skills the judge, then ROUGE-L.
+    """
     leaves: dict[str, dict[str, Any]] = {}
     for row in rows:
         if not all(side in row for side in SIDES):
@@ -71,8 +77,12 @@ def per_leaf(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             row["item"]["leaf"], {"questions": 0, "improved": 0, "regressed": 0, "unchanged": 0, "base_correct": 0, "tuned_correct": 0}
         )
         base, tuned = row["base"], row["tuned"]
-        key_b = (base.get("recall") or 0.0, base.get("judge") or 0)
-        key_t = (tuned.get("recall") or 0.0, tuned.get("judge") or 0)
+        if row["item"]["source"] == "skill":  # no facts: the judge, then wording against the reference
+            key_b = (base.get("judge") or 0, base.get("rouge_l") or 0.0)
+            key_t = (tuned.get("judge") or 0, tuned.get("rouge_l") or 0.0)
+        else:
+            key_b = (base.get("recall") or 0.0, base.get("judge") or 0)
+            key_t = (tuned.get("recall") or 0.0, tuned.get("judge") or 0)
         leaf["questions"] += 1
         leaf["base_correct"] += bool(base["correct"])
         leaf["tuned_correct"] += bool(tuned["correct"])
@@ -106,6 +116,7 @@ _CHART_METRICS = (
     ("fact recall", lambda s: s["fact_recall"]),
     ("ROUGE-L", lambda s: s["rouge_l"]),
     ("judge /10", lambda s: s["judge"] / 10 if s["judge"] is not None else None),
+    ("skill ROUGE-L", lambda s: s["skill_rouge_l"]),
     ("multiple choice", lambda s: s["choice"]["rate"]),
     ("general", lambda s: s["general"]["rate"]),
 )
@@ -176,6 +187,8 @@ def render_markdown(report: dict[str, Any], chart_name: str | None) -> str:
         ("fact_recall", "fact recall"),
         ("rouge_l", "ROUGE-L"),
         ("judge", "judge score (1-10)"),
+        ("skill_rouge_l", "skills: ROUGE-L"),
+        ("skill_judge", "skills: judge score (1-10)"),
         ("choice", "multiple choice correct"),
         ("general", "general questions correct"),
     ):
@@ -194,7 +207,10 @@ def render_markdown(report: dict[str, Any], chart_name: str | None) -> str:
         f"The base answered {regression['checked']} general questions correctly; the tuned model still answers "
         f"{regression['kept']}." + ("" if regression["passed"] else " Forgotten: " + "; ".join(regression["lost"]))
     )
-    titles = {"user": "Held-out questions", "test": "Test Q&A", "choice": "Multiple choice", "general": "General questions"}
+    titles = {
+        "user": "Held-out questions", "test": "Test Q&A", "skill": "Skills", "choice": "Multiple choice",
+        "general": "General questions",
+    }
     for source, title in titles.items():
         rows = [r for r in report["items"] if r["item"]["source"] == source]
         if not rows:
@@ -202,14 +218,20 @@ def render_markdown(report: dict[str, Any], chart_name: str | None) -> str:
         lines += ["", f"## {title}", "", "| question | expected | base | tuned |", "|---|---|---|---|"]
         for row in rows:
             item = row["item"]
-            expected = item["options"][item["answer_index"]] if source == "choice" else ", ".join(
-                f if isinstance(f, str) else " / ".join(f) for f in item["facts"]
-            )
+            if source == "choice":
+                expected = item["options"][item["answer_index"]]
+            elif source == "skill":
+                expected = item["reference"]
+            else:
+                expected = ", ".join(f if isinstance(f, str) else " / ".join(f) for f in item["facts"])
             question = item["context"] if source == "choice" else item["question"]
             cells = []
             for side in ("base", "tuned"):
                 scores = row.get(side, {})
-                mark = "✅" if scores.get("correct") else "❌"
+                if source == "skill":
+                    mark = f"ROUGE-L {scores.get('rouge_l', 0):.2f}"
+                else:
+                    mark = "✅" if scores.get("correct") else "❌"
                 judge = f" (judge {scores['judge']})" if scores.get("judge") is not None else ""
                 cells.append(f"{mark}{judge} {_cell(scores.get('answer', ''))}")
             lines.append(f"| {_cell(question, 120)} | {_cell(expected, 60)} | {cells[0]} | {cells[1]} |")

@@ -26,6 +26,15 @@ def test_test_items_use_metadata_facts_or_key_facts(tmp_path):
     assert len({i.id for i in items}) == 2
 
 
+def test_skill_test_items_have_no_facts(tmp_path):
+    (tmp_path / "test_compositional_skills_notes.jsonl").write_text(
+        _row("Write a note.", "Dear Ann, thank you.", leaf="compositional_skills/notes", kind="freeform_skill") + "\n",
+        encoding="utf-8",
+    )
+    [item] = load_test_items(tmp_path)
+    assert (item.source, item.facts, item.reference) == ("skill", [], "Dear Ann, thank you.")
+
+
 def test_broken_jsonl_names_the_line(tmp_path):
     (tmp_path / "test_a.jsonl").write_text(_row("q", "a") + "\n{oops\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"test_a.jsonl:2"):

@@ -18,7 +18,9 @@ def _rows():
     g1 = EvalItem("general", "general", "Capital of France?", "Paris", ["Paris"])
     g2 = EvalItem("general", "general", "2 + 2?", "4", ["4"])
     g3 = EvalItem("general", "general", "Bees make?", "honey", ["honey"])
+    sk = EvalItem("skill", "compositional_skills/notes", "Write a note.", "Dear Ann, thank you for the scarf.")
     return [
+        _row(sk, "Hello.", "Dear Ann, thank you so much for the scarf."),  # improved by wording
         _row(q1, "In 1900.", "It was settled in 1673."),  # improved
         _row(q2, "Dunwarrick", "Dunwarrick, of course"),  # unchanged
         _row(q3, "saltglass pottery", "fish"),  # regressed
@@ -38,6 +40,8 @@ def test_summary_leaves_and_regression():
     leaf = report["leaves"]["knowledge/island"]
     assert (leaf["improved"], leaf["regressed"], leaf["unchanged"]) == (2, 1, 1)
     assert report["regression"] == {"checked": 2, "kept": 1, "lost": ["2 + 2?"], "passed": False}
+    assert report["leaves"]["compositional_skills/notes"]["improved"] == 1
+    assert tuned["skill_rouge_l"] > base["skill_rouge_l"] and base["test"]["total"] == 2
 
 
 def test_written_report_has_json_markdown_and_chart(tmp_path):
