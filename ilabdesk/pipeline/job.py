@@ -234,7 +234,8 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     def evaluate(result: dict[str, Any]) -> Iterator[Event]:
         yield from forward("evaluate", resolve("evaluate")(evaluate_args, cancel), result)
 
-    yield from stage_run("evaluate", evaluate_args, evaluate)
+    questions_print = files_fingerprint([Path(q) for q in evaluate_args["questions"]])
+    yield from stage_run("evaluate", [evaluate_args, questions_print], evaluate)
 
     evaluation = results["evaluate"]
     report = {

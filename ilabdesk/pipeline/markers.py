@@ -23,11 +23,14 @@ def fingerprint(*parts: Any) -> str:
 
 
 def files_fingerprint(paths: list[Path]) -> str:
-    """Hash of the files' contents (order kept)."""
+    """Hash of the files' contents (order kept); a missing file hashes as missing (its stage reports it)."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(str(path).encode("utf-8") + b"\0")
-        digest.update(Path(path).read_bytes() + b"\0")
+        try:
+            digest.update(Path(path).read_bytes() + b"\0")
+        except OSError:
+            digest.update(b"<missing>\0")
     return digest.hexdigest()[:20]
 
 
