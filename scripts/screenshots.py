@@ -4,8 +4,9 @@
 
 It drives the real app on a private ILABDESK_HOME: installs the sample
 taxonomy, opens the knowledge leaf (form and YAML with a validation error),
-chats with the embedded model in both panes with the differences shown, and
-runs an ingest job on the sample document for the jobs panel. `--home` reuses
+chats with the embedded model in both panes with the differences shown, runs
+an ingest job on the sample document for the jobs panel, and a short real
+LoRA training run on the leaf's seed Q&A for the loss chart (a few minutes). `--home` reuses
 an existing home instead (e.g. one where `ilabdesk run` trained a model, so the
 jobs panel shows a loss curve).
 """
@@ -45,6 +46,27 @@ def wait(app, condition, timeout: float = 60.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def seed_dataset(leaf: Path) -> Path:
+    """A tiny dataset in the SDG format from the leaf's seed Q&A (no teacher needed)."""
+    import json
+
+    import yaml
+
+    from ilabdesk.settings import paths
+
+    data = yaml.safe_load(leaf.read_text(encoding="utf-8"))
+    lines = []
+    for seed in data["seed_examples"]:
+        for qa in seed["questions_and_answers"]:
+            messages = [{"role": "user", "content": qa["question"].strip()},
+                        {"role": "assistant", "content": qa["answer"].strip()}]
+            lines.append(json.dumps({"messages": messages, "metadata": {"leaf": leaf.parent.name}}))
+    folder = paths().datasets / "screenshot"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"train_{leaf.parent.name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
 
 
 def main() -> int:
@@ -121,9 +143,21 @@ def shoot(out: Path) -> int:
     window.jobs_dock.raise_()
     save("jobs.png")
 
+    # Training: a short real LoRA run on the leaf's own seed Q&A, for the loss chart.
+    from ilabdesk.settings import paths
+
+    data = seed_dataset(leaf)
+    run = window.start_job("train", {"data": str(data), "output": str(paths().runs / "screenshot"),
+                                     "iters": 24, "batch_size": 2, "max_seq_len": 160}, "Train on the sample leaf")
+    wait(app, lambda: run.outcome is not None or len(run.losses) >= 24, 900)
+    wait(app, lambda: run.outcome is not None, 120)
+    window.jobs_panel.select(run)
+    window.jobs_panel.tabs.setCurrentWidget(window.jobs_panel.chart)
+    save("training-loss.png")
+
     window.close()
     for path in written:
-        print(path)
+        print(path, flush=True)
     return 0
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -96,10 +96,22 @@ def word_diff(a: str, b: str) -> tuple[set[int], set[int]]:
 
 
 def _marked_html(text: str, marked: set[int]) -> str:
-    out = []
+    """The words of `text` as HTML, runs of marked words inside one highlighted span."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            out.append(f'<span style="background-color:{DIFF_COLOR}; color:black">{" ".join(run)}</span>')
+            run.clear()
+
     for index, word in enumerate(text.split()):
-        escaped = html.escape(word)
-        out.append(f'<span style="background-color:{DIFF_COLOR}; color:black">{escaped}</span>' if index in marked else escaped)
+        if index in marked:
+            run.append(html.escape(word))
+        else:
+            close_run()
+            out.append(html.escape(word))
+    close_run()
     return " ".join(out)
 
 

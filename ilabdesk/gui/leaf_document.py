@@ -18,6 +18,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ilabdesk.fileio import atomic_write_text
 
+# The C loader when PyYAML has it: this parse runs on every keystroke in the form.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FieldPath = tuple[Any, ...]  # keys and list indexes, e.g. ("seed_examples", 0, "context")
 
 
@@ -154,7 +156,7 @@ class LeafDocument(QObject):
     def _apply(self, text: str, origin: str) -> None:
         self.text = text
         try:
-            data = yaml.safe_load(text) if text.strip() else {}
+            data = yaml.load(text, Loader=_LOADER) if text.strip() else {}
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             self.parse_error = ((mark.line + 1) if mark else 1, str(exc.problem or exc))

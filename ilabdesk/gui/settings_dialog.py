@@ -83,9 +83,14 @@ class SettingsDialog(QDialog):
         self.model_list.setObjectName("modelList")
         form.addRow("Models", self.model_list)
         self.import_button = QPushButton("Import a GGUF file…")
+        self.import_folder_button = QPushButton("Import a Hugging Face folder…")
         self.import_status = QLabel("")
         self.import_button.clicked.connect(self._import_model)
-        form.addRow("", self.import_button)
+        self.import_folder_button.clicked.connect(self._import_folder)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.import_folder_button)
+        form.addRow("", buttons)
         form.addRow("", self.import_status)
         self.threads = QSpinBox()
         self.threads.setRange(0, 256)
@@ -199,21 +204,30 @@ class SettingsDialog(QDialog):
         if path:
             self.import_model(Path(path))
 
+    @Slot()
+    def _import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a Hugging Face model folder", str(Path.home()))
+        if folder:
+            self.import_model(Path(folder))
+
     def import_model(self, path: Path) -> None:
-        """Copy a GGUF into the library off the UI thread (models are gigabytes)."""
+        """Copy a GGUF file or HF folder into the library off the UI thread (models are gigabytes)."""
         from ilabdesk.models.library import import_model
 
         self.import_button.setEnabled(False)
+        self.import_folder_button.setEnabled(False)
         self.import_status.setText(f"importing {path.name}…")
         run_in_background(import_model, path, on_done=self._imported, on_error=self._import_failed)
 
     def _imported(self, entry: object) -> None:
         self.import_button.setEnabled(True)
+        self.import_folder_button.setEnabled(True)
         self.import_status.setText(f"imported {getattr(entry, 'name', '')}")
         self._refresh_models()
 
     def _import_failed(self, error: str) -> None:
         self.import_button.setEnabled(True)
+        self.import_folder_button.setEnabled(True)
         self.import_status.setText(error)
 
     def values(self) -> dict[str, Any]:

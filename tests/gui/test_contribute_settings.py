@@ -88,3 +88,19 @@ def test_first_run_welcome_opens_the_sample(qtbot, answers, monkeypatch):
     assert win.taxonomy_root.name == "taxonomy" and (win.taxonomy_root / ".git").exists()
     assert win.settings.value("welcomed", type=bool)
     win.close()
+
+
+def test_settings_imports_a_gguf_into_the_library(window, qtbot):
+    import shutil
+
+    from ilabdesk.gui.settings_dialog import SettingsDialog
+    from ilabdesk.models.default import default_model_path
+
+    dialog = SettingsDialog(settings.load_config(), window)
+    qtbot.addWidget(dialog)
+    source = settings.paths().cache / "my-model.gguf"
+    shutil.copy(default_model_path(), source)
+    dialog.import_model(source)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=30_000)
+    assert dialog.import_status.text() == "imported my-model"
+    assert any(dialog.model_list.item(i).text().startswith("my-model") for i in range(dialog.model_list.count()))
