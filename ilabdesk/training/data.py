@@ -1,0 +1,297 @@
+"""From an SDG dataset folder to token batches: phases, weights, assistant-only labels, packing.
+
+A sample becomes `input_ids` plus `targets` already shifted by one (the token
+each position must predict, or -100), so packed samples never predict across
+their boundary and the loss needs the language-model head only where a target
+exists. Batches are planned up front from the seed: the same data and config
+give the same steps, which is what makes resuming after a crash exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ilabdesk.errors import UserError
+
+IGNORE = -100
+
+
+@dataclass
+class Sample:
+    input_ids: list[int]
+    targets: list[int]
+
+    @property
+    def n_targets(self) -> int:
+        return sum(1 for t in self.targets if t != IGNORE)
+
+
+@dataclass
+class Phase:
+    name: str
+    datasets: list[tuple[Path, float]]
+
+
+@dataclass
+class Plan:
+    """Every optimizer step of the run: (phase index, sample indices) in order."""
+
+    phases: list[str]
+    steps: list[tuple[int, list[int]]] = field(default_factory=list)
+
+    def phase_bounds(self) -> list[tuple[int, int]]:
+        """(first step, number of steps) for each phase, for per-phase LR schedules."""
+        bounds = []
+        for idx in range(len(self.phases)):
+            positions = [i for i, (p, _) in enumerate(self.steps) if p == idx]
+            bounds.append((positions[0], len(positions)) if positions else (0, 0))
+        return bounds
+
+
+def read_messages(path: Path) -> list[list[dict[str, str]]]:
+    """The `messages` lists of a JSONL file; UserError naming file and line on bad input."""
+    conversations = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise UserError(f"{path}: dataset file not found", hint="check recipe.yaml or the --data folder") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise UserError(f"{path}:{number}: not valid JSON ({exc})", hint="each line must be one JSON object") from exc
+        messages = record.get("messages") if isinstance(record, dict) else None
+        if not isinstance(messages, list) or not messages:
+            raise UserError(f"{path}:{number}: missing 'messages' list", hint='expected {"messages": [{"role", "content"}]}')
+        for message in messages:
+            if not isinstance(message, dict) or message.get("role") not in ("system", "user", "assistant") or not isinstance(
+                message.get("content"), str
+            ):
+                raise UserError(
+                    f"{path}:{number}: each message needs a role (system, user or assistant) and a content string"
+                )
+        if not any(m["role"] == "assistant" for m in messages):
+            raise UserError(f"{path}:{number}: the conversation has no assistant message to learn from")
+        conversations.append(messages)
+    return conversations
+
+
+def read_recipe(data_dir: Path) -> list[Phase]:
+    """Phases from recipe.yaml, or one phase over every train_*.jsonl when there is no recipe."""
+    import yaml
+
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise UserError(f"{data_dir}: dataset folder not found", hint="run `ilabdesk generate` first or check --data")
+    recipe_path = data_dir / "recipe.yaml"
+    if not recipe_path.is_file():
+        files = sorted(data_dir.glob("train_*.jsonl"))
+        if not files:
+            raise UserError(f"{data_dir}: no recipe.yaml and no train_*.jsonl files", hint="point --data at an SDG dataset")
+        return [Phase("train", [(f, 1.0) for f in files])]
+    try:
+        recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise UserError(f"{recipe_path}{where}: not valid YAML ({exc})") from exc
+    raw_phases = recipe.get("phases") if isinstance(recipe, dict) else None
+    if not isinstance(raw_phases, list):
+        raise UserError(f"{recipe_path}: expected a 'phases' list", hint="see the SDG dataset format")
+    phases = []
+    for i, raw in enumerate(raw_phases):
+        if not isinstance(raw, dict):
+            raise UserError(f"{recipe_path}: phase {i + 1} must be a mapping with name and datasets")
+        entries = []
+        for entry in raw.get("datasets") or []:
+            if not isinstance(entry, dict) or "path" not in entry:
+                raise UserError(f"{recipe_path}: phase '{raw.get('name', i + 1)}' has a dataset without 'path'")
+            weight = float(entry.get("weight", 1.0))
+            if weight < 0:
+                raise UserError(f"{recipe_path}: dataset {entry['path']} has a negative weight")
+            path = Path(entry["path"])
+            entries.append((path if path.is_absolute() else data_dir / path, weight))
+        if entries and any(w > 0 for _, w in entries):
+            phases.append(Phase(str(raw.get("name", f"phase{i + 1}")), entries))
+    if not phases:
+        raise UserError(f"{recipe_path}: every phase is empty", hint="add datasets with a positive weight")
+    return phases
+
+
+def fingerprint(data_dir: Path) -> str:
+    """Hash of the dataset's files, so a resumed run refuses data that changed underneath it."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(data_dir).glob("*")):
+        if path.is_file() and (path.suffix in (".jsonl", ".yaml")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def tokenize_conversation(tokenizer, messages: list[dict[str, str]], max_len: int) -> Sample | None:
+    """Token ids and shifted targets where only assistant turns are learned; None if nothing fits."""
+
+    def render(msgs: list[dict[str, str]], prompt: bool) -> str:
+        return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=prompt)
+
+    full = render(messages, False)
+    spans: list[tuple[int, int]] = []
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        before, upto = render(messages[:i], True), render(messages[: i + 1], False)
+        if not (full.startswith(upto) and upto.startswith(before)):
+            spans = []  # a template that rewrites earlier turns: learn the last answer only
+            break
+        spans.append((len(before), len(upto)))
+    if not spans:
+        before = render(messages[:-1], True)
+        if messages[-1]["role"] != "assistant" or not full.startswith(before):
+            return None
+        spans = [(len(before), len(full))]
+    encoded = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
+    ids = list(encoded["input_ids"])[:max_len]
+    learn = [any(s <= start < e for s, e in spans) for start, _ in encoded["offset_mapping"][: len(ids)]]
+    targets = [ids[t + 1] if learn[t + 1] else IGNORE for t in range(len(ids) - 1)] + [IGNORE]
+    sample = Sample(ids, targets)
+    return sample if sample.n_targets else None
+
+
+def load_samples(tokenizer, files: list[Path], max_len: int) -> dict[Path, list[Sample]]:
+    """Tokenize each distinct file once."""
+    result: dict[Path, list[Sample]] = {}
+    for path in files:
+        if path in result:
+            continue
+        samples = [tokenize_conversation(tokenizer, m, max_len) for m in read_messages(path)]
+        result[path] = [s for s in samples if s is not None]
+        if not result[path]:
+            raise UserError(f"{path}: no usable samples (all empty or longer than max_seq_len {max_len})")
+    return result
+
+
+def epoch_indices(pool: dict[Path, list[int]], datasets: list[tuple[Path, float]], rng: random.Random) -> list[int]:
+    """Sample indices for one epoch of a phase: weight 2.0 repeats a file twice, 0.5 takes half."""
+    chosen: list[int] = []
+    for path, weight in datasets:
+        indices = pool[path]
+        whole, frac = int(weight), weight - int(weight)
+        chosen.extend(indices * whole)
+        if frac > 0:
+            chosen.extend(rng.sample(indices, max(1, round(frac * len(indices)))))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def batches_of(indices: list[int], lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Batches of similar-length samples (sorted within windows of 8 batches), in random order."""
+    window = batch_size * 8
+    batches = []
+    for start in range(0, len(indices), window):
+        chunk = sorted(indices[start : start + window], key=lambda i: lengths[i])
+        batches.extend(chunk[j : j + batch_size] for j in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def make_plan(
+    phases: list[Phase], pool: dict[Path, list[int]], lengths: list[int], batch_size: int, seed: int,
+    epochs: float, iters: int | None,
+) -> Plan:
+    """All steps of the run. With `iters`, steps are shared among phases by their epoch sizes."""
+    plan = Plan([p.name for p in phases])
+    per_epoch = [max(1, -(-len(epoch_indices(pool, p.datasets, random.Random(seed))) // batch_size)) for p in phases]
+    if iters is not None:
+        total = sum(per_epoch)
+        wanted = [max(1, round(iters * n / total)) for n in per_epoch]
+        wanted[-1] = max(1, iters - sum(wanted[:-1])) if len(wanted) > 1 else iters
+    else:
+        wanted = [max(1, round(epochs * n)) for n in per_epoch]
+    for idx, (phase, count) in enumerate(zip(phases, wanted)):
+        epoch = 0
+        steps: list[list[int]] = []
+        while len(steps) < count:
+            rng = random.Random(f"{seed}:{idx}:{epoch}")
+            steps.extend(batches_of(epoch_indices(pool, phase.datasets, rng), lengths, batch_size, rng))
+            epoch += 1
+        plan.steps.extend((idx, b) for b in steps[:count])
+    return plan
+
+
+def pack(samples: list[Sample], max_len: int, pad_id: int):
+    """Pack samples into rows of at most max(max_len, longest) tokens (first-fit decreasing).
+
+    Returns (input_ids, position_ids, targets) as lists of equal-length rows.
+    Positions restart at 0 for each sample; transformers turns restarting
+    position ids into a block-diagonal attention mask, so packed samples never
+    see each other. Row padding gets its own positions and no targets.
+    """
+    limit = max(max_len, max(len(s.input_ids) for s in samples))
+    rows: list[list[Sample]] = []
+    room: list[int] = []
+    for sample in sorted(samples, key=lambda s: -len(s.input_ids)):
+        n = len(sample.input_ids)
+        for r, free in enumerate(room):
+            if free >= n:
+                rows[r].append(sample)
+                room[r] -= n
+                break
+        else:
+            rows.append([sample])
+            room.append(limit - n)
+    width = max(limit - free for free in room)
+    ids, pos, tgt = [], [], []
+    for row in rows:
+        r_ids = [t for s in row for t in s.input_ids]
+        r_pos = [p for s in row for p in range(len(s.input_ids))]
+        r_tgt = [t for s in row for t in s.targets]
+        pad = width - len(r_ids)
+        ids.append(r_ids + [pad_id] * pad)
+        pos.append(r_pos + list(range(pad)))
+        tgt.append(r_tgt + [IGNORE] * pad)
+    return ids, pos, tgt
+
+
+@dataclass
+class Dataset:
+    """Tokenized samples of a dataset folder plus the step plan of a run."""
+
+    samples: list[Sample]
+    plan: Plan
+    validation: list[Sample]
+    fingerprint: str
+
+    def batch(self, step: int) -> list[Sample]:
+        return [self.samples[i] for i in self.plan.steps[step][1]]
+
+    def describe(self) -> dict[str, Any]:
+        tokens = sum(len(self.samples[i].input_ids) for _, b in self.plan.steps for i in b)
+        return {"samples": len(self.samples), "steps": len(self.plan.steps), "phases": self.plan.phases,
+                "tokens": tokens, "validation_samples": len(self.validation)}
+
+
+def load_dataset(data_dir: Path, tokenizer, config) -> Dataset:
+    """Read, tokenize and plan a dataset folder for `config` (a TrainConfig)."""
+    phases = read_recipe(data_dir)
+    files = [path for phase in phases for path, _ in phase.datasets]
+    by_file = load_samples(tokenizer, files, config.max_seq_len)
+    samples: list[Sample] = []
+    pool: dict[Path, list[int]] = {}
+    for path, file_samples in by_file.items():
+        pool[path] = list(range(len(samples), len(samples) + len(file_samples)))
+        samples.extend(file_samples)
+    lengths = [len(s.input_ids) for s in samples]
+    plan = make_plan(phases, pool, lengths, config.batch_size, config.seed, config.epochs, config.iters)
+    validation: list[Sample] = []
+    for path in sorted(Path(data_dir).glob("test_*.jsonl")):
+        validation.extend(s for s in (tokenize_conversation(tokenizer, m, config.max_seq_len) for m in read_messages(path)) if s)
+    return Dataset(samples, plan, validation, fingerprint(data_dir))

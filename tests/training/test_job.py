@@ -1,0 +1,152 @@
+"""The "train" and "convert" jobs on the tiny model: events, run folder, cancel, resume after SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ilabdesk.jobs.events import Cancel
+from ilabdesk.jobs.runner import JobSpec, run_events
+
+FAST = {"iters": 6, "batch_size": 4, "learning_rate": 5e-3, "checkpoint_every": 3, "threads": 1, "rank": 4, "alpha": 8}
+
+
+def _run(kind: str, args: dict, cancel: Cancel | None = None) -> list:
+    return list(run_events(JobSpec(kind, args), cancel))
+
+
+def _adapter(run_dir):
+    from safetensors.numpy import load_file
+
+    return load_file(str(run_dir / "adapter" / "adapter_model.safetensors"))
+
+
+def test_train_job_writes_a_reproducible_run(tiny, facts_data, tmp_path):
+    run_dir = tmp_path / "run"
+    events = _run("train", {"data": str(facts_data), "output": str(run_dir), "base": str(tiny["hf"]), **FAST})
+    assert events[-1].type == "done", events[-1].message
+    progress = [e for e in events if e.type == "progress"]
+    assert [e.done for e in progress] == list(range(1, 7)) and progress[-1].total == 6
+    assert {"step", "loss", "lr", "tokens_per_s"} <= set(progress[0].data)
+    assert progress[-1].eta_s is not None
+    assert any("val_loss" in e.data for e in events if e.type == "metric")
+    assert progress[-1].data["loss"] < progress[0].data["loss"]
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["complete"] and info["base_gguf"] is None and info["base_hf"] == str(tiny["hf"])
+    assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == 6
+    assert "training" in (run_dir / "config.yaml").read_text() and (run_dir / "log.txt").is_file()
+    assert (run_dir / "adapter" / "adapter_config.json").is_file()
+    assert len(list((run_dir / "checkpoints").glob("step-*"))) == 2
+
+    again = _run("train", {"data": str(facts_data), "output": str(run_dir), "base": str(tiny["hf"]), **FAST})
+    assert again[-1].type == "done" and again[-1].message == "already trained"
+    changed = _run("train", {"data": str(facts_data), "output": str(run_dir), "base": str(tiny["hf"]), **FAST, "seed": 7})
+    assert any("starting over" in e.message for e in changed) and changed[-1].type == "done"
+
+
+def test_cancel_stops_between_steps(tiny, facts_data, tmp_path):
+    cancel = Cancel()
+    events = []
+    for event in run_events(JobSpec("train", {"data": str(facts_data), "output": str(tmp_path / "run"),
+                                              "base": str(tiny["hf"]), **FAST}), cancel):
+        events.append(event)
+        if event.type == "progress" and event.done == 2:
+            cancel.set()
+    assert events[-1].type == "error" and events[-1].data.get("cancelled")
+    assert max(e.done for e in events if e.type == "progress") == 2
+    assert not (tmp_path / "run" / "adapter").exists() and not (tmp_path / "run" / "run.json").exists()
+
+
+def test_resume_after_sigkill_matches_an_uninterrupted_run(tiny, facts_data, tmp_path):
+    args = {"data": str(facts_data), "base": str(tiny["hf"]), **FAST, "iters": 8, "checkpoint_every": 2}
+    spec = JobSpec("train", {**args, "output": str(tmp_path / "killed")})
+    spec_path = spec.save(tmp_path / "spec.json")
+    child = subprocess.Popen([sys.executable, "-m", "ilabdesk", "job", "run", str(spec_path)],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+    for line in child.stdout:
+        event = json.loads(line)
+        if event["type"] == "progress" and event["done"] == 5:
+            os.kill(child.pid, signal.SIGKILL)  # mid-run, after the checkpoint at step 4
+            break
+    child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    killed = tmp_path / "killed"
+    assert not (killed / "adapter").exists()
+
+    resumed = _run("train", {**args, "output": str(killed)})
+    assert any("resuming from the checkpoint at step 4" in e.message for e in resumed)
+    assert [e.done for e in resumed if e.type == "progress"] == [5, 6, 7, 8]
+    straight = _run("train", {**args, "output": str(tmp_path / "straight")})
+    assert straight[-1].type == "done"
+    a, b = _adapter(killed), _adapter(tmp_path / "straight")
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_allclose(a[key], b[key], atol=2e-5)
+
+
+def test_convert_job_from_a_gguf_base_and_logits_agree(tiny, facts_data, tmp_path):
+    """Tiny model: torch + LoRA, llama.cpp base + adapter GGUF and the fused F32 GGUF give the same logits."""
+    import llama_cpp
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ilabdesk.gguf.export import export_fused
+
+    run_dir = tmp_path / "run"
+    events = _run("train", {"data": str(facts_data), "output": str(run_dir), "base": str(tiny["gguf"]), **FAST})
+    assert events[-1].type == "done", events[-1].message
+    info = events[-1].data
+    assert info["base_gguf"] == str(tiny["gguf"])
+    converted = _run("convert", {"run": str(run_dir), "quantize": "Q8_0"})
+    assert converted[-1].type == "done", converted[-1].message
+    for name in ("adapter.gguf", "model-f16.gguf", "model-Q8_0.gguf"):
+        assert (run_dir / name).is_file()
+    assert json.loads((run_dir / "run.json").read_text())["gguf"]["model"] == str(run_dir / "model-Q8_0.gguf")
+    again = _run("convert", {"run": str(run_dir), "quantize": "Q8_0"})
+    assert sum("up to date" in e.message for e in again) == 3
+
+    fused32 = export_fused(info["base_hf"], run_dir / "adapter", tiny["gguf"], tmp_path / "fused-f32.gguf", "F32")
+    tokenizer = AutoTokenizer.from_pretrained(info["base_hf"])
+    text = tokenizer.apply_chat_template([{"role": "user", "content": "What is the capital of Quillon?"}],
+                                         tokenize=False, add_generation_prompt=True)
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    model = AutoModelForCausalLM.from_pretrained(info["base_hf"], dtype=torch.float32)
+    model = PeftModel.from_pretrained(model, str(run_dir / "adapter")).eval()
+    with torch.no_grad():
+        reference = model(torch.tensor([ids])).logits[0].numpy()
+        base_only = model.get_base_model()
+    scale = np.abs(reference).max()
+
+    def llama_logits(path, **kw):
+        llm = llama_cpp.Llama(str(path), n_ctx=128, n_threads=1, logits_all=True, verbose=False, **kw)
+        llm.eval(ids)
+        return np.array(llm.scores[: len(ids)])
+
+    # stated tolerance: 1e-3 of the logit range (float32 kernels sum in a different order)
+    for got in (llama_logits(tiny["gguf"], lora_path=str(run_dir / "adapter.gguf")), llama_logits(fused32)):
+        assert np.abs(got - reference).max() < 1e-3 * scale
+    without = llama_logits(tiny["gguf"])
+    assert np.abs(without - reference).max() > 1e-2 * scale, "the trained adapter must change the logits"
+    del base_only
+
+
+def test_convert_refuses_unfinished_runs_and_bad_quant(tmp_path):
+    events = _run("convert", {"run": str(tmp_path)})
+    assert events[-1].type == "error" and "no finished training run" in events[-1].message
+    (tmp_path / "run.json").write_text(json.dumps({"complete": True, "base_gguf": None, "base_hf": "x"}))
+    events = _run("convert", {"run": str(tmp_path), "quantize": "Q3_X"})
+    assert events[-1].type == "error" and "unknown quantization" in events[-1].message
+
+
+def test_bad_settings_are_user_errors(facts_data, tmp_path):
+    events = _run("train", {"data": str(facts_data), "output": str(tmp_path), "rank": 0})
+    assert events[-1].type == "error" and "rank" in events[-1].message and "traceback" not in events[-1].data
+    events = _run("train", {"data": str(tmp_path / "nope"), "output": str(tmp_path / "r")})
+    assert events[-1].type == "error" and "dataset folder not found" in events[-1].message
