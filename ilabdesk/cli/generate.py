@@ -1,0 +1,59 @@
+"""`ilabdesk generate`: synthetic training data from taxonomy leaves (like `ilab data generate`)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "generate",
+        help="generate synthetic training data from taxonomy leaves with a teacher model",
+        description="Generate a training dataset from the changed leaves of a taxonomy (or the leaves named "
+        "with --leaf). Re-running the same command after an interruption resumes it.",
+    )
+    parser.add_argument("--taxonomy", metavar="DIR", help="taxonomy checkout (default: the configured one)")
+    parser.add_argument("--leaf", metavar="PATH", action="append", help="a leaf folder or qna.yaml (repeatable)")
+    parser.add_argument("--base", metavar="REF", help="git ref the changed leaves are found against "
+                        "(default: the configured base, origin/main; 'empty' = every leaf)")
+    parser.add_argument("--teacher", metavar="MODEL|URL", help="teacher model: library name, GGUF path or "
+                        "OpenAI-compatible URL (URL#model); default: the embedded model")
+    parser.add_argument("--samples-per-seed", type=int, default=3, metavar="N",
+                        help="questions asked per seed example and document chunk (default 3)")
+    parser.add_argument("--paraphrases", type=int, default=1, metavar="N",
+                        help="rewordings of each knowledge question (default 1)")
+    parser.add_argument("--judge", action=argparse.BooleanOptionalAction, default=None,
+                        help="let the teacher judge each pair (default: on, except with the embedded 135M teacher, "
+                        "whose verdicts are noise; grounding checks always run)")
+    parser.add_argument("--answer-mode", choices=("auto", "extractive", "free"), default="auto",
+                        help="knowledge answers: copied from the document (extractive, for small teachers) or "
+                        "written by the teacher and checked against it (free); auto picks by teacher")
+    parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same data")
+    parser.add_argument("--chunk-tokens", type=int, default=500, metavar="N", help="document chunk size in teacher tokens")
+    parser.add_argument("--output", "-o", required=True, metavar="DIR", help="dataset folder to write (or resume)")
+    parser.add_argument("--json", action="store_true", help="print JSON-line events instead of a progress bar")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ilabdesk.jobs.console import run_in_terminal
+    from ilabdesk.settings import load_config
+
+    config = load_config()
+    taxonomy = args.taxonomy or config["taxonomy"]["path"]
+    job_args = {
+        "taxonomy": str(Path(taxonomy).resolve()) if taxonomy else None,
+        "leaves": [str(Path(p).resolve()) for p in args.leaf] if args.leaf else None,
+        "base": args.base or config["taxonomy"]["base"],
+        "teacher": args.teacher,
+        "output": str(Path(args.output).resolve()),
+        "samples_per_seed": args.samples_per_seed,
+        "paraphrases": args.paraphrases,
+        "judge": args.judge,
+        "answer_mode": args.answer_mode,
+        "seed": args.seed,
+        "chunk_tokens": args.chunk_tokens,
+    }
+    return run_in_terminal("generate", job_args, json_lines=args.json)

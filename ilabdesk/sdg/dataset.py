@@ -1,0 +1,199 @@
+"""The dataset folder SDG writes, and the journal that makes it resumable.
+
+Layout (InstructLab style, read by training and evaluation):
+
+    train_<leaf>.jsonl   unique samples {"messages": [...], "metadata": {...}}, appended as kept
+    test_<leaf>.jsonl    the leaf's seed Q&A, held out for evaluation
+    recipe.yaml          phases and sampling weights (training reads it; lines are never duplicated)
+    summary.json         counts generated / kept / dropped by reason, per leaf
+    .sdg/journal.jsonl   one line per finished unit of work (a chunk x seed pair)
+    .sdg/run.json        the settings of the run, so a resume with other settings is refused
+
+Crash safety: a sample line is appended and flushed as soon as it is kept; a
+unit is journalled (and fsynced) only after all its samples are written. On
+restart, a torn last line is cut off, and samples of units missing from the
+journal (the unit that was in flight) are removed: that unit is done again,
+with the same seed, so nothing is duplicated and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from ilabdesk.errors import UserError
+from ilabdesk.fileio import atomic_open, atomic_write_text
+
+STATE_DIR = ".sdg"
+
+
+def dataset_name(leaf_rel: str) -> str:
+    """File-name part for a leaf: "knowledge/geo/vellmora" -> "knowledge_geo_vellmora"."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in leaf_rel.strip("/").replace("/", "_")) or "leaf"
+
+
+def _read_lines(path: Path) -> list[dict[str, Any]]:
+    """Parsed JSON lines of `path`; a torn (unterminated or unparsable) last line is cut off the file."""
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end != len(data):
+        with open(path, "r+b") as handle:
+            handle.truncate(end)
+        data = data[:end]
+    rows = []
+    lines = data.decode("utf-8", "replace").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            if number == len(lines):
+                # written but not parsable: only possible for the very last line after a crash
+                continue
+            raise UserError(f"{path}:{number}: not a JSON line; the dataset was edited or damaged",
+                            hint="remove the line, or generate into a new --output folder") from None
+    return rows
+
+
+@dataclass
+class UnitRecord:
+    """What one finished unit produced, as written to the journal."""
+
+    leaf: str
+    unit: str
+    generated: int
+    kept: int
+    samples: int
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+class LeafWriter:
+    """Appends one leaf's kept samples and journals its finished units."""
+
+    def __init__(self, output: Path, name: str, journal: IO[str], done: dict[str, UnitRecord]) -> None:
+        self.path = output / f"train_{name}.jsonl"
+        self.name = name
+        self._journal = journal
+        self.done = done
+        rows = _read_lines(self.path)
+        keep = [row for row in rows if row.get("metadata", {}).get("unit") in done]
+        if len(keep) != len(rows):
+            with atomic_open(self.path) as handle:
+                for row in keep:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.samples = keep
+        self._handle = open(self.path, "a", encoding="utf-8")
+
+    def write_unit(self, record: UnitRecord, samples: list[dict[str, Any]]) -> None:
+        for sample in samples:
+            self._handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
+            self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self.samples.extend(samples)
+        self._journal.write(json.dumps(record.__dict__) + "\n")
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+        self.done[record.unit] = record
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class DatasetDir:
+    """An SDG output folder, opened for a (possibly resumed) run."""
+
+    def __init__(self, path: Path, settings: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        state = self.path / STATE_DIR
+        state.mkdir(exist_ok=True)
+        run_file = state / "run.json"
+        if run_file.exists():
+            try:
+                previous = json.loads(run_file.read_text(encoding="utf-8"))
+            except ValueError:
+                previous = None
+            if previous is not None and previous != settings:
+                changed = sorted(k for k in set(previous) | set(settings) if previous.get(k) != settings.get(k))
+                raise UserError(
+                    f"{self.path}: holds a generation run with other settings ({', '.join(changed)})",
+                    hint="re-run with the same options to resume it, or choose a new --output folder",
+                )
+        else:
+            atomic_write_text(run_file, json.dumps(settings, indent=2, sort_keys=True))
+        journal_path = state / "journal.jsonl"
+        self.records: dict[str, dict[str, UnitRecord]] = {}
+        for row in _read_lines(journal_path):
+            record = UnitRecord(**row)
+            self.records.setdefault(record.leaf, {})[record.unit] = record
+        self._journal = open(journal_path, "a", encoding="utf-8")
+        self.writers: dict[str, LeafWriter] = {}
+
+    def leaf(self, name: str) -> LeafWriter:
+        if name not in self.writers:
+            self.writers[name] = LeafWriter(self.path, name, self._journal, self.records.setdefault(name, {}))
+        return self.writers[name]
+
+    def write_test(self, name: str, samples: list[dict[str, Any]]) -> Path:
+        path = self.path / f"test_{name}.jsonl"
+        with atomic_open(path) as handle:
+            for sample in samples:
+                handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
+        return path
+
+    def leaf_summary(self, name: str) -> dict[str, Any]:
+        records = self.records.get(name, {}).values()
+        dropped: Counter[str] = Counter()
+        for record in records:
+            dropped.update(record.dropped)
+        return {
+            "units": len(records),
+            "generated": sum(r.generated for r in records),
+            "kept": sum(r.kept for r in records),
+            "samples": sum(r.samples for r in records),
+            "dropped": dict(sorted(dropped.items(), key=lambda kv: -kv[1])),
+        }
+
+    def write_summary(self, leaves: dict[str, dict[str, Any]], extra: dict[str, Any]) -> Path:
+        per_leaf = {name: {**info, **self.leaf_summary(name)} for name, info in leaves.items()}
+        totals: Counter[str] = Counter()
+        dropped: Counter[str] = Counter()
+        for info in per_leaf.values():
+            totals.update({k: info[k] for k in ("units", "generated", "kept", "samples")})
+            dropped.update(info["dropped"])
+        summary = {**dict(totals), "dropped": dict(dropped), "leaves": per_leaf, **extra}
+        path = self.path / "summary.json"
+        atomic_write_text(path, json.dumps(summary, indent=2))
+        return path
+
+    def write_recipe(self, knowledge: list[str], skills: list[str]) -> Path:
+        """Knowledge first (weight 1), then skills with knowledge replayed at half weight.
+
+        Replay keeps the knowledge from being forgotten while skills train; a
+        phase with no datasets is written empty, and training skips it.
+        """
+        phases = [
+            {"name": "knowledge", "datasets": [{"path": f"train_{n}.jsonl", "weight": 1.0} for n in knowledge]},
+            {
+                "name": "skills",
+                "datasets": [{"path": f"train_{n}.jsonl", "weight": 1.0} for n in skills]
+                + ([{"path": f"train_{n}.jsonl", "weight": 0.5} for n in knowledge] if skills else []),
+            },
+        ]
+        path = self.path / "recipe.yaml"
+        atomic_write_text(path, yaml.safe_dump({"phases": phases}, sort_keys=False))
+        return path
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        self._journal.close()

@@ -1,0 +1,286 @@
+"""Synthetic data generation for a set of taxonomy leaves: plan units, run them, write the dataset.
+
+This is the body of the "generate" job. It yields progress events (done/total
+units, ETA, kept and dropped counts, the latest sample), resumes from the
+dataset folder's journal, and ends with `summary.json` and `recipe.yaml`. An
+empty result is an error, and a run whose filters dropped almost everything
+says so loudly, because a silent empty dataset costs a user a whole training run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ilabdesk.errors import UserError
+from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
+from ilabdesk.sdg.dataset import DatasetDir, UnitRecord, dataset_name
+from ilabdesk.sdg.knowledge import Dedup, KnowledgeGenerator, SeedExample, Source, plan_units
+from ilabdesk.sdg.prompts import load_prompts, model_family
+from ilabdesk.sdg.skills import SkillGenerator
+from ilabdesk.sdg.teacher import Teacher
+from ilabdesk.sdg.text import facts_of
+
+# Below this share of kept pairs, the run warns that the teacher or the seeds need attention.
+LOW_YIELD = 0.10
+
+
+@dataclass
+class LeafPlan:
+    """A leaf made ready for generation: its seeds, its sources and its units."""
+
+    name: str
+    rel: str
+    kind: str  # knowledge | freeform_skill | grounded_skill
+    seeds: list[SeedExample]
+    units: list[tuple[str, Any]] = field(default_factory=list)  # (unit id, unit object)
+    documents: list[str] = field(default_factory=list)
+    chunks: int = 0
+
+
+def teacher_threads() -> int:
+    """llama.cpp threads for the teacher: the physical cores not already busy.
+
+    llama.cpp's threads meet at a barrier after every operation; on a CPU that
+    other processes keep busy, a second thread mostly waits there. Measured on
+    a loaded 2-core machine: 6.5 tok/s with one thread, 0.9 tok/s with two.
+    """
+    import os
+
+    from ilabdesk.chat.llama import physical_cores
+
+    cores = physical_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows has no load average
+        return cores
+    return max(1, min(cores, round(cores - busy)))
+
+
+def seed_examples(data: dict[str, Any], path: Path) -> list[SeedExample]:
+    """The leaf's seed examples in one shape for both schemas (knowledge v3: a context with
+    questions_and_answers; skills: question/answer with an optional context)."""
+    seeds = []
+    for number, raw in enumerate(data.get("seed_examples") or []):
+        if not isinstance(raw, dict):
+            continue
+        qas = []
+        if isinstance(raw.get("questions_and_answers"), list):
+            for qa in raw["questions_and_answers"]:
+                if isinstance(qa, dict) and qa.get("question") and qa.get("answer"):
+                    qas.append((" ".join(str(qa["question"]).split()), " ".join(str(qa["answer"]).split())))
+        elif raw.get("question") and raw.get("answer"):
+            qas.append((str(raw["question"]).strip(), str(raw["answer"]).strip()))
+        if qas:
+            context = str(raw["context"]).strip() if raw.get("context") else None
+            seeds.append(SeedExample(f"s{number}", context, qas))
+    if not seeds:
+        raise UserError(f"{path}: the leaf has no usable seed examples", hint="add seed_examples with questions and answers")
+    return seeds
+
+
+def plan_leaf(qna: Path, engine, samples_per_seed: int, run_seed: int, chunk_tokens: int) -> LeafPlan:
+    from ilabdesk.documents.chunk import chunk_text
+    from ilabdesk.documents.convert import to_markdown
+    from ilabdesk.taxonomy.leaf import load_leaf
+
+    leaf = load_leaf(qna)
+    name = dataset_name(leaf.rel)
+    seeds = seed_examples(leaf.data, leaf.path)
+    if leaf.kind != "knowledge":
+        kind = "grounded_skill" if leaf.grounded else "freeform_skill"
+        plan = LeafPlan(name, leaf.rel, kind, seeds)
+        plan.units = [(seed.id, seed) for seed in seeds]
+        return plan
+
+    plan = LeafPlan(name, leaf.rel, "knowledge", seeds)
+    sources: list[Source] = []
+    if leaf.data.get("document"):
+        from ilabdesk.taxonomy.documents import resolve_documents
+
+        for doc_index, path in enumerate(resolve_documents(leaf)):
+            plan.documents.append(str(path))
+            text = to_markdown(path)
+            for chunk_index, chunk in enumerate(chunk_text(text, chunk_tokens, 50, engine.count_tokens)):
+                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk))
+    plan.chunks = len(sources)
+    # The seed contexts are the passages the user chose as the ones that matter: each also
+    # gets its own unit with its own seed, so their facts get the most questions.
+    sources += [Source(f"ctx{seed.id[1:]}", seed.context, seed.id) for seed in seeds if seed.context]
+    plan.units = [(u.id, u) for u in plan_units(sources, seeds, samples_per_seed, run_seed, name)]
+    return plan
+
+
+def held_out_samples(plan: LeafPlan) -> list[dict[str, Any]]:
+    """The seed Q&A, held out for evaluation; knowledge samples carry the facts to look for."""
+    rows = []
+    for seed in plan.seeds:
+        for question, answer in seed.qas:
+            meta: dict[str, Any] = {"leaf": plan.rel, "kind": plan.kind, "seed": seed.id}
+            if plan.kind == "knowledge":
+                meta["facts"] = facts_of(question, answer)
+                meta["context"] = seed.context
+            user = question if plan.kind != "grounded_skill" or not seed.context else f"{seed.context}\n\n{question}"
+            rows.append({"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}],
+                         "metadata": meta})
+    return rows
+
+
+def generate(
+    leaves: list[Path],
+    output: Path,
+    *,
+    teacher: str | None = None,
+    samples_per_seed: int = 3,
+    paraphrases: int = 1,
+    judge: bool | None = None,
+    answer_mode: str = "auto",
+    seed: int = 42,
+    chunk_tokens: int = 500,
+    cancel: Cancel | None = None,
+    engine=None,
+) -> Iterator[Event]:
+    """Generate a dataset for `leaves` (qna.yaml paths) into `output`; resumes an interrupted run.
+
+    `engine` may be passed by callers that already hold the teacher (tests,
+    benchmarks); otherwise `teacher` is opened with `open_engine`.
+    """
+    cancel = cancel or Cancel()
+    if not leaves:
+        raise UserError("no leaves to generate data for", hint="pass --leaf, or change a leaf (the default is the changed leaves)")
+    if answer_mode == "auto":
+        answer_mode = "extractive" if model_family(teacher) == "smollm" else "free"
+    if judge is None:
+        # Measured: the 135M teacher as judge rejects or garbles most correct pairs, so with it
+        # the word-level grounding checks are the filter; bigger teachers judge as LAB describes.
+        judge = model_family(teacher) != "smollm"
+    if answer_mode not in ("extractive", "free"):
+        raise UserError(f"unknown answer mode {answer_mode!r}", hint="use auto, extractive or free")
+    settings = {
+        "leaves": sorted(str(Path(p).resolve()) for p in leaves),
+        "teacher": teacher,
+        "samples_per_seed": samples_per_seed,
+        "paraphrases": paraphrases,
+        "judge": judge,
+        "answer_mode": answer_mode,
+        "seed": seed,
+        "chunk_tokens": chunk_tokens,
+    }
+    dataset = DatasetDir(Path(output), settings)
+    owns_engine = engine is None
+    try:
+        yield Event.begin("teacher", f"loading the teacher ({teacher or 'embedded SmolLM2-135M'})")
+        if engine is None:
+            from ilabdesk.chat.factory import is_endpoint, open_engine
+
+            engine = open_engine(teacher) if is_endpoint(teacher) else open_engine(teacher, threads=teacher_threads())
+        prompts = load_prompts(model_family(teacher))
+        tutor = Teacher(engine)
+
+        yield Event.begin("plan", "reading leaves and documents")
+        plans = [plan_leaf(Path(p), engine, samples_per_seed, seed, chunk_tokens) for p in leaves]
+        for plan in plans:
+            path = dataset.write_test(plan.name, held_out_samples(plan))
+            yield Event.artifact(path, "test", f"{plan.rel}: {len(plan.units)} units, held-out seed Q&A in {path.name}")
+        total = sum(len(plan.units) for plan in plans)
+        done = sum(1 for plan in plans for unit_id, _ in plan.units if unit_id in dataset.records.get(plan.name, {}))
+        if done:
+            yield Event.log(f"resuming: {done} of {total} units were already done")
+
+        yield Event.begin("generate", f"generating from {total} units")
+        tracker = ProgressTracker(total, done, stage="generate")
+        start = time.monotonic()
+        kept_here = 0
+        for plan in plans:
+            writer = dataset.leaf(plan.name)
+            dedup = Dedup()
+            for sample in writer.samples:
+                dedup.add(sample["metadata"]["question"])
+            if plan.kind == "knowledge":
+                for seed_example in plan.seeds:
+                    for question, _ in seed_example.qas:
+                        dedup.add(question)  # held out: never train on the test questions themselves
+                generator: Any = KnowledgeGenerator(tutor, prompts, plan.name, answer_mode, paraphrases, judge, dedup)
+            else:
+                generator = SkillGenerator(tutor, prompts, plan.name, plan.seeds, plan.kind == "grounded_skill",
+                                           max(1, samples_per_seed), judge, dedup)
+            for unit_id, unit in plan.units:
+                if unit_id in writer.done:
+                    continue
+                cancel.check()
+                outcome = generator.run(unit, seed)
+                record = UnitRecord(plan.name, unit_id, outcome.generated, outcome.kept, len(outcome.samples),
+                                    dict(outcome.dropped))
+                writer.write_unit(record, outcome.samples)
+                kept_here += len(outcome.samples)
+                yield _progress(tracker, dataset, plans, outcome.samples)
+        minutes = max(time.monotonic() - start, 1e-6) / 60
+
+        summaries = {p.name: {"leaf": p.rel, "kind": p.kind, "documents": p.documents, "chunks": p.chunks} for p in plans}
+        teacher_stats = {
+            "teacher": teacher or "embedded",
+            "teacher_calls": tutor.calls,
+            "teacher_tokens": tutor.tokens,
+            "teacher_seconds": round(tutor.seconds, 2),
+            "teacher_tokens_per_s": round(tutor.tokens / tutor.seconds, 2) if tutor.seconds else None,
+            "samples_per_minute": round(kept_here / minutes, 1) if kept_here else 0.0,
+        }
+        summary_path = dataset.write_summary(summaries, teacher_stats)
+        knowledge = [p.name for p in plans if p.kind == "knowledge" and dataset.leaf_summary(p.name)["samples"]]
+        skills = [p.name for p in plans if p.kind != "knowledge" and dataset.leaf_summary(p.name)["samples"]]
+        recipe_path = dataset.write_recipe(knowledge, skills)
+        yield Event.artifact(summary_path, "summary")
+        yield Event.artifact(recipe_path, "recipe")
+        yield Event.metric(**teacher_stats)
+
+        empty = []
+        for plan in plans:
+            info = dataset.leaf_summary(plan.name)
+            reasons = ", ".join(f"{k} {v}" for k, v in list(info["dropped"].items())[:4]) or "nothing generated"
+            if info["samples"] == 0:
+                empty.append(f"{plan.rel} (dropped: {reasons})")
+            elif info["generated"] and info["kept"] / info["generated"] < LOW_YIELD:
+                yield Event.log(
+                    f"WARNING: {plan.rel}: the filters kept only {info['kept']} of {info['generated']} generated pairs "
+                    f"({reasons}); check the seed examples and the documents, or use a stronger --teacher",
+                    level="warning",
+                )
+        if empty:
+            raise UserError(
+                "no training samples were kept for: " + "; ".join(empty),
+                hint="add more or clearer seed examples, check the documents, or use a stronger --teacher; "
+                f"counts are in {summary_path}",
+            )
+        total_samples = sum(dataset.leaf_summary(p.name)["samples"] for p in plans)
+        yield Event.finished(
+            f"{total_samples} training samples in {dataset.path}",
+            dataset=str(dataset.path),
+            samples=total_samples,
+            summary=str(summary_path),
+            recipe=str(recipe_path),
+        )
+    finally:
+        dataset.close()
+        if owns_engine and engine is not None:
+            engine.close()
+
+
+def _progress(tracker: ProgressTracker, dataset: DatasetDir, plans: list[LeafPlan], latest: list[dict[str, Any]]) -> Event:
+    kept = 0
+    dropped: Counter[str] = Counter()
+    for plan in plans:
+        info = dataset.leaf_summary(plan.name)
+        kept += info["samples"]
+        dropped.update(info["dropped"])
+    preview = None
+    if latest:
+        sample = latest[-1]
+        preview = {"question": sample["metadata"]["question"], "answer": sample["messages"][-1]["content"]}
+    text = f"kept {kept}, dropped {sum(dropped.values())}"
+    if preview:
+        text += f" | {preview['question'][:60]}"
+    return tracker.advance(1, text, kept=kept, dropped=dict(dropped), preview=preview)

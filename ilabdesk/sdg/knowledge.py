@@ -1,0 +1,288 @@
+"""Knowledge SDG (LAB): grounded Q&A from document chunks, seeded by the leaf's examples.
+
+One unit of work is a (source chunk, seed example) pair. For each unit:
+
+1. pick fact-bearing sentences of the chunk to be the answers ("answer
+   first"). Across the seeds of a chunk every candidate sentence is picked at
+   least once, so every fact of the document is covered;
+2. the teacher writes a question for each answer, with the seed's Q&A as
+   earlier turns of the conversation (in-context examples). A bigger teacher
+   ("free" mode) writes the answer too, which must then pass the grounding
+   check: its names, numbers and most content words occur in the chunk;
+3. the teacher paraphrases each question, so the student sees the fact asked
+   in several ways (what makes it answer a held-out, reworded question);
+4. word-level checks drop non-questions, invented names and questions that
+   give the answer away; near-duplicate questions are dropped; the teacher,
+   as judge, drops pairs it finds unfaithful or irrelevant;
+5. every kept pair becomes two samples: with a short context passage (reading
+   comprehension, as in LAB) and without it (so the facts are memorised).
+
+Why answer first: a 135M teacher asked to write Q&A invents facts; asked only
+to write a question for a sentence it is given, it is right most of the time,
+and the answer stays word for word true to the document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ilabdesk.chat.engine import Message
+from ilabdesk.sdg.prompts import json_text, render
+from ilabdesk.sdg.teacher import Teacher, object_schema, text_field
+from ilabdesk.sdg.text import answer_candidates, check_question, fact_score, grounded, points_at, similarity, window, words
+
+QUESTION = object_schema(question=text_field(200))
+QUESTION_ANSWER = object_schema(question=text_field(200), answer=text_field(400))
+
+
+@dataclass
+class SeedExample:
+    """One seed example of a leaf: its context (if any) and its Q&A pairs."""
+
+    id: str
+    context: str | None
+    qas: list[tuple[str, str]]
+
+
+@dataclass
+class Source:
+    """Text the teacher writes from: a document chunk, or a seed example's own context."""
+
+    id: str
+    text: str
+    seed_id: str | None = None  # set for a seed's context: paired with that seed only
+
+
+@dataclass
+class KnowledgeUnit:
+    id: str
+    source: Source
+    seed: SeedExample
+    answers: list[int]  # indices into the source's candidate sentences
+
+
+@dataclass
+class UnitOutcome:
+    """The samples a unit produced, and what was generated and dropped (by reason)."""
+
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    generated: int = 0
+    kept: int = 0
+    dropped: Counter = field(default_factory=Counter)
+
+
+def unit_seed(run_seed: int, leaf: str, unit: str) -> int:
+    """A seed for one unit, independent of which units ran before: resumed runs match fresh ones."""
+    digest = hashlib.sha256(f"{run_seed}:{leaf}:{unit}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+class Dedup:
+    """Near-duplicate question filter (word-set Jaccard similarity)."""
+
+    def __init__(self, threshold: float = 0.85) -> None:
+        self.threshold = threshold
+        self.seen: list[str] = []
+        self._exact: set[str] = set()
+
+    def _key(self, question: str) -> str:
+        return " ".join(words(question))
+
+    def is_duplicate(self, question: str, also: list[str] = ()) -> bool:
+        if self._key(question) in self._exact or any(self._key(q) == self._key(question) for q in also):
+            return True
+        return any(similarity(question, other) >= self.threshold for other in [*self.seen, *also])
+
+    def add(self, question: str) -> None:
+        self.seen.append(question)
+        self._exact.add(self._key(question))
+
+
+def plan_units(sources: list[Source], seeds: list[SeedExample], per_seed: int, run_seed: int, leaf: str) -> list[KnowledgeUnit]:
+    """Units for all (chunk, seed) pairs, with the answers each unit asks about.
+
+    The candidate sentences of a document chunk are dealt out over the seeds
+    like cards, so together the seeds cover all of them; a unit with fewer than
+    `per_seed` answers is topped up with the chunk's most fact-dense other sentences.
+    """
+    units: list[KnowledgeUnit] = []
+    for source in sources:
+        candidates = answer_candidates(source.text)
+        if not candidates:
+            continue
+        paired = [s for s in seeds if s.id == source.seed_id] if source.seed_id else seeds
+        for position, seed in enumerate(paired):
+            unit_id = f"{source.id}/{seed.id}"
+            if source.seed_id:
+                chosen = list(range(len(candidates)))
+            else:
+                chosen = list(range(position, len(candidates), len(paired)))
+            if len(chosen) < per_seed:
+                rng = random.Random(unit_seed(run_seed, leaf, unit_id))
+                others = [i for i in range(len(candidates)) if i not in chosen]
+                rng.shuffle(others)
+                others.sort(key=lambda i: -fact_score(candidates[i]))
+                chosen += others[: per_seed - len(chosen)]
+            units.append(KnowledgeUnit(unit_id, source, seed, sorted(chosen)))
+    return units
+
+
+class KnowledgeGenerator:
+    """Runs knowledge units against a teacher; holds the leaf's duplicate filter."""
+
+    def __init__(
+        self,
+        teacher: Teacher,
+        prompts: dict[str, Any],
+        leaf: str,
+        answer_mode: str = "extractive",
+        paraphrases: int = 1,
+        judge: bool = True,
+        dedup: Dedup | None = None,
+    ) -> None:
+        self.teacher = teacher
+        self.prompts = prompts
+        self.leaf = leaf
+        self.answer_mode = answer_mode
+        self.paraphrases = paraphrases
+        self.judge = judge
+        self.dedup = dedup or Dedup()
+
+    # --- prompts ------------------------------------------------------------------
+
+    def question_prompt(self, passage: str, seed: SeedExample, answer: str) -> list[Message]:
+        """System (with the passage) and the seed shots come first and are the same for every
+        answer of a unit, so llama.cpp reuses their KV cache and only reads the last turn."""
+        free = self.answer_mode == "free"
+        template = self.prompts["knowledge_qa" if free else "knowledge_question"]
+        messages: list[Message] = [{"role": "system", "content": render(template["system"], passage=passage)}]
+        for question, seed_answer in seed.qas:
+            messages.append({"role": "user", "content": render(template["example_user"], answer=seed_answer)})
+            reply = render(template["example_assistant"], question=json_text(question), answer=json_text(seed_answer))
+            messages.append({"role": "assistant", "content": reply})
+        messages.append({"role": "user", "content": render(template["user"], answer=answer)})
+        return messages
+
+    def _paraphrase_prompt(self, question: str) -> list[Message]:
+        template = self.prompts["paraphrase"]
+        messages: list[Message] = [{"role": "system", "content": template["system"]}]
+        for original, rewritten in template.get("examples", []):
+            messages.append({"role": "user", "content": original})
+            messages.append({"role": "assistant", "content": '{"question": "' + json_text(rewritten) + '"}'})
+        messages.append({"role": "user", "content": render(template["user"], question=question)})
+        return messages
+
+    def _judge_prompt(self, passage: str, question: str, answer: str) -> list[Message]:
+        template = self.prompts["judge_pair"]
+        return [
+            {"role": "system", "content": render(template["system"], passage=passage)},
+            {"role": "user", "content": render(template["user"], question=question, answer=answer)},
+        ]
+
+    # --- one unit -----------------------------------------------------------------
+
+    def run(self, unit: KnowledgeUnit, run_seed: int) -> UnitOutcome:
+        outcome = UnitOutcome()
+        seed = unit_seed(run_seed, self.leaf, unit.id)
+        candidates = answer_candidates(unit.source.text)
+        passage = unit.source.text.strip()
+
+        # 1-2. a question (and in free mode an answer) for each chosen sentence
+        focus = [candidates[i] for i in unit.answers]
+        schema = QUESTION_ANSWER if self.answer_mode == "free" else QUESTION
+        replies = self.teacher.json([self.question_prompt(passage, unit.seed, a) for a in focus], schema, seed)
+        pairs: list[dict[str, Any]] = []  # question, answer, index, origin
+        for index, sentence, reply in zip(unit.answers, focus, replies):
+            outcome.generated += 1
+            if reply is None:
+                outcome.dropped["unparsable"] += 1
+                continue
+            answer = reply.get("answer", sentence)
+            if self.answer_mode == "free":
+                ok, _ = grounded(answer, passage)
+                if not ok:
+                    outcome.dropped["answer_not_grounded"] += 1
+                    continue
+            ok, reason = check_question(reply["question"], answer, passage)
+            if not ok:
+                outcome.dropped[reason] += 1
+                continue
+            if not points_at(reply["question"], candidates, index):
+                outcome.dropped["question_about_other_sentence"] += 1
+                continue
+            pairs.append({"question": reply["question"], "answer": answer, "index": index, "origin": "question"})
+
+        # 3. paraphrases of each good question, same answer
+        originals = list(pairs)
+        for round_ in range(self.paraphrases):
+            prompts = [self._paraphrase_prompt(p["question"]) for p in originals]
+            replies = self.teacher.json(prompts, QUESTION, seed + 1 + round_, max_tokens=80)
+            for pair, reply in zip(originals, replies):
+                outcome.generated += 1
+                if reply is None:
+                    outcome.dropped["unparsable"] += 1
+                    continue
+                ok, reason = check_question(reply["question"], pair["answer"], passage)
+                if not ok:
+                    outcome.dropped[reason] += 1
+                    continue
+                if not points_at(reply["question"], candidates, pair["index"]):
+                    outcome.dropped["question_about_other_sentence"] += 1
+                    continue
+                pairs.append({**pair, "question": reply["question"], "origin": "paraphrase"})
+
+        # 4. near-duplicates, then the judge
+        fresh: list[dict[str, Any]] = []
+        for pair in pairs:
+            if self.dedup.is_duplicate(pair["question"], [p["question"] for p in fresh]):
+                outcome.dropped["duplicate"] += 1
+            else:
+                fresh.append(pair)
+        for pair in fresh:
+            pair["context"] = window(candidates, pair["index"])
+        if self.judge and fresh:
+            verdicts = self.teacher.verdicts(
+                [self._judge_prompt(p["context"], p["question"], p["answer"]) for p in fresh], seed + 100
+            )
+            judged = []
+            for pair, verdict in zip(fresh, verdicts):
+                if verdict is None:
+                    outcome.dropped["judge_unparsable"] += 1
+                elif not verdict:
+                    outcome.dropped["judge_rejected"] += 1
+                else:
+                    judged.append(pair)
+            fresh = judged
+
+        # 5. two samples per kept pair
+        for pair in fresh:
+            self.dedup.add(pair["question"])
+            outcome.kept += 1
+            outcome.samples.extend(self.samples(unit, pair))
+        return outcome
+
+    def samples(self, unit: KnowledgeUnit, pair: dict[str, Any]) -> list[dict[str, Any]]:
+        meta = {
+            "leaf": self.leaf,
+            "kind": "knowledge",
+            "unit": unit.id,
+            "chunk": unit.source.id,
+            "seed": unit.seed.id,
+            "origin": pair["origin"],
+            "question": pair["question"],
+        }
+        with_context = f"{pair['context']}\n\n{pair['question']}"
+        return [
+            {
+                "messages": [{"role": "user", "content": with_context}, {"role": "assistant", "content": pair["answer"]}],
+                "metadata": {**meta, "with_context": True},
+            },
+            {
+                "messages": [{"role": "user", "content": pair["question"]}, {"role": "assistant", "content": pair["answer"]}],
+                "metadata": {**meta, "with_context": False},
+            },
+        ]

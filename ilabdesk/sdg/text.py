@@ -1,0 +1,225 @@
+"""Word-level checks that keep a weak teacher honest.
+
+A 135M teacher writes fluent text that is often not true. These functions
+decide, without any model, whether a question is about its source passage,
+whether an answer's facts (names, numbers, content words) all occur in the
+source, and whether two questions are near-duplicates. They are the grounding
+filter every teacher's output passes, big or small.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
+    now of off on once only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves one ones many much
+    may might must shall upon via per among within without tell name named called known according text passage
+    describe explain give list please question answer""".split()
+)
+
+_WORD = re.compile(r"[0-9]+(?:[.,:/-][0-9]+)*%?|[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", re.UNICODE)
+_MARKDOWN = re.compile(r"(\*\*|__|`|^#+\s*|^\s*(?:[-*+]|\d+[.)])\s+|\[|\]\([^)]*\))", re.M)
+
+
+def strip_markdown(text: str) -> str:
+    """Text without emphasis, list markers, heading marks and link targets."""
+    return " ".join(_MARKDOWN.sub("", text).split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words and numbers, accents folded so "Café" matches "cafe"."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return [w.lower().replace("\u2019", "'") for w in _WORD.findall(folded)]
+
+
+def _stem(word: str) -> str:
+    """A crude stemmer: enough to match "founded"/"founding", "cities"/"city"."""
+    for suffix in ("ies", "ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """Stems of the words that carry meaning (no stopwords, no one-letter words)."""
+    return {_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
+
+
+def key_terms(text: str) -> set[str]:
+    """Numbers and capitalised names in `text`: the facts a wrong answer gets wrong first."""
+    terms = set()
+    tokens = _WORD.findall(text)
+    for index, token in enumerate(tokens):
+        if token[0].isdigit():
+            terms.add(token.lower().rstrip("%"))
+        elif token[0].isupper() and (index > 0 or token.isupper()) and token.lower() not in STOPWORDS:
+            terms.add(_stem(token.lower()))
+    return terms
+
+
+def grounded(answer: str, source: str, min_share: float = 0.75) -> tuple[bool, str]:
+    """Is every number and name of `answer`, and most of its content words, in `source`?
+
+    Returns (ok, reason) so the caller can count why a sample was dropped.
+    """
+    source_words = content_words(source) | {w.lower() for w in words(source)}
+    missing_terms = key_terms(answer) - source_words - {_stem(w) for w in words(source)}
+    if missing_terms:
+        return False, "answer names something not in the source: " + ", ".join(sorted(missing_terms)[:3])
+    answer_words = content_words(answer)
+    if not answer_words:
+        return False, "answer has no content"
+    share = len(answer_words & source_words) / len(answer_words)
+    if share < min_share:
+        return False, f"only {share:.0%} of the answer's words are in the source"
+    return True, ""
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two texts' word sets (stopwords included: they carry question form)."""
+    set_a, set_b = set(words(a)), set(words(b))
+    if not set_a or not set_b:
+        return 0.0
+    return len(set_a & set_b) / len(set_a | set_b)
+
+
+_QUESTION_START = re.compile(
+    r"^(what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|should|would|will|"
+    r"has|have|had|in|on|at|for|from|by|to|of|according|name|list|describe|explain|tell|give|during)\b",
+    re.I,
+)
+
+
+# A question that points at "the text" is useless without it.
+_META = re.compile(r"\b(the|this|that|above|given|following) (text|passage|document|article|paragraph|excerpt|context|sentence)\b", re.I)
+
+
+def check_question(question: str, answer: str, source: str) -> tuple[bool, str]:
+    """A usable question for `answer`: a real question, about the source, not giving the answer away."""
+    question = " ".join(question.split())
+    n_words = len(words(question))
+    if n_words < 3 or n_words > 40:
+        return False, "question_length"
+    if not question.endswith("?") or not _QUESTION_START.match(question):
+        return False, "not_a_question"
+    if _META.search(question):
+        return False, "question_mentions_text"
+    source_words = content_words(source) | set(words(source))
+    if key_terms(question) - source_words:
+        return False, "question_invented_name"
+    q_words = content_words(question)
+    if len(q_words - source_words) > 1:
+        return False, "question_invented_words"
+    if not q_words & content_words(source):
+        return False, "question_off_topic"
+    if not q_words & content_words(answer):
+        return False, "question_not_about_answer"
+    if not content_words(answer) - q_words:
+        return False, "answer_in_question"
+    if similarity(question, answer) > 0.8:
+        return False, "answer_in_question"
+    return True, ""
+
+
+def facts_of(question: str, answer: str) -> list[str]:
+    """The key facts of a reference answer: its names and numbers not already in the question.
+
+    Evaluation counts an answer as right when it contains these. When the
+    answer has no names or numbers, its content words not in the question are used.
+    """
+    q_words = set(words(question)) | content_words(question)
+    found: list[str] = []
+    tokens = _WORD.findall(answer)
+    # Runs of capitalised words are one fact ("Port Quillon"), numbers are one each.
+    run: list[str] = []
+    for index, token in enumerate(tokens + [""]):
+        is_name = bool(token) and token[0].isupper() and index > 0 and token.lower() not in STOPWORDS
+        if is_name:
+            run.append(token)
+            continue
+        if run:
+            phrase = " ".join(run)
+            if not all(_stem(w.lower()) in q_words or w.lower() in q_words for w in run):
+                found.append(phrase)
+            run = []
+        if token and token[0].isdigit() and token.lower() not in q_words:
+            found.append(token)
+    if not found:
+        found = [w for w in dict.fromkeys(words(answer)) if w not in STOPWORDS and w not in q_words and _stem(w) not in q_words][:3]
+    return list(dict.fromkeys(found))
+
+
+def answer_candidates(passage: str) -> list[str]:
+    """Sentences of `passage` that state a fact: the answers the teacher writes questions for.
+
+    Headings, table rules, code and very short or very long sentences are left
+    out; list items count when they are sentence-like.
+    """
+    from ilabdesk.documents.chunk import paragraphs, split_sentences
+
+    out: list[str] = []
+    for block in paragraphs(passage):
+        if block.startswith("```") or block.startswith("|"):
+            continue
+        for line in block.split("\n"):
+            if line.lstrip().startswith("#"):
+                continue
+            for sentence in split_sentences(strip_markdown(line)):
+                n_words = len(words(sentence))
+                if 5 <= n_words <= 45 and len(content_words(sentence)) >= 3 and not sentence.endswith("?"):
+                    out.append(sentence)
+    return list(dict.fromkeys(out))
+
+
+def fact_score(sentence: str) -> int:
+    """How fact-dense a sentence is: numbers and names count most."""
+    return 2 * sum(1 for t in key_terms(sentence) if t[0].isdigit()) + len(key_terms(sentence)) + 1
+
+
+def window(sentences: list[str], index: int, max_words: int = 90) -> str:
+    """The sentence at `index` with its neighbours, up to about `max_words` words: a short context."""
+    lo = hi = index
+    used = len(words(sentences[index]))
+    while True:
+        grown = False
+        for candidate in (lo - 1, hi + 1):
+            if 0 <= candidate < len(sentences):
+                size = len(words(sentences[candidate]))
+                if used + size <= max_words:
+                    used += size
+                    lo, hi = min(lo, candidate), max(hi, candidate)
+                    grown = True
+        if not grown:
+            break
+    return " ".join(sentences[lo : hi + 1])
+
+
+def points_at(question: str, sentences: list[str], index: int, margin: float = 0.75) -> bool:
+    """Does the question point at sentence `index` at least about as much as at any other?
+
+    Sentences are scored by the IDF-weighted words they share with the
+    question. A question whose answer sentence scores well below the best one
+    is really about another sentence: pairing it with this answer would teach
+    a wrong fact ("the highest mountain" -> the name of the chief elder). The
+    margin forgives answers that say "Its capital" where the question names
+    the country.
+    """
+    import math
+
+    bags = [content_words(s) for s in sentences]
+    q_words = content_words(question)
+    scores = []
+    for bag in bags:
+        score = 0.0
+        for word in q_words & bag:
+            df = sum(1 for other in bags if word in other)
+            score += math.log(1 + len(bags) / df)
+        scores.append(score)
+    return scores[index] > 0 and scores[index] >= margin * max(scores)

@@ -1,0 +1,103 @@
+"""Every supported format converted from a real file made in the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from ilabdesk.documents.chunk import chunk_text, split_sentences
+from ilabdesk.documents.convert import to_markdown
+from ilabdesk.errors import UserError
+
+
+def test_markdown_and_text(tmp_path):
+    md = tmp_path / "notes.md"
+    md.write_text("# Title\r\n\r\n\r\n\r\nBody   \r\n", encoding="utf-8")
+    assert to_markdown(md) == "# Title\n\nBody\n"
+    txt = tmp_path / "legacy.txt"
+    txt.write_bytes("Caf\xe9 opens at 9.".encode("cp1252"))
+    assert to_markdown(txt) == "Café opens at 9.\n"
+
+
+def test_pdf_keeps_pages_and_joins_wrapped_lines(tmp_path, make_pdf):
+    pdf = make_pdf(tmp_path / "doc.pdf", [
+        ["The Orlin lighthouse was built in 1871 by the", "harbor guild of Semmet."],
+        ["Its lamp burns whale-free kelp oil.", "", "Keeper: Ada Voss."],
+    ])
+    text = to_markdown(pdf)
+    assert "<!-- page 1 -->" in text and "<!-- page 2 -->" in text
+    page1, page2 = text.split("<!-- page 2 -->")
+    assert "built in 1871 by the harbor guild of Semmet." in page1
+    assert "Ada Voss" in page2 and "Ada Voss" not in page1
+
+
+def test_scanned_pdf_is_refused_with_advice(tmp_path, make_pdf):
+    pdf = make_pdf(tmp_path / "scan.pdf", scanned_pages=2)
+    with pytest.raises(UserError) as info:
+        to_markdown(pdf)
+    message = str(info.value)
+    assert "scan.pdf" in message and "no text layer" in message and "OCR is not supported" in message
+    assert ".md" in message
+
+
+def test_docx_headings_lists_tables(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Semmet Harbor", level=1)
+    document.add_paragraph("The harbor opened in 1702.")
+    document.add_heading("Boats", level=2)
+    document.add_paragraph("Skiffs", style="List Bullet")
+    document.add_paragraph("Barges", style="List Bullet")
+    table = document.add_table(rows=2, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Boat", "Crew"
+    table.rows[1].cells[0].text, table.rows[1].cells[1].text = "Skiff", "2"
+    path = tmp_path / "harbor.docx"
+    document.save(path)
+    text = to_markdown(path)
+    assert text.index("# Semmet Harbor") < text.index("The harbor opened in 1702.") < text.index("## Boats")
+    assert "- Skiffs\n- Barges" in text
+    assert "| Boat | Crew |\n|---|---|\n| Skiff | 2 |" in text
+
+
+def test_html_is_cleaned(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>t</title><style>p{color:red}</style><script>var x=1;</script></head><body>"
+        "<nav><a href='/'>Home</a></nav><h1>Kelp &amp; Tides</h1><p>Kelp grows <b>fast</b>.</p>"
+        "<ol><li>Cut</li><li>Dry</li></ol><table><tr><th>Month</th></tr><tr><td>May</td></tr></table>"
+        "<footer>(c) nobody</footer></body></html>",
+        encoding="utf-8",
+    )
+    text = to_markdown(path)
+    assert text.startswith("# Kelp & Tides\n\nKelp grows **fast**.")
+    assert "1. Cut\n2. Dry" in text and "| Month |" in text
+    for junk in ("Home", "var x", "color:red", "nobody"):
+        assert junk not in text
+
+
+def test_unsupported_and_missing_files(tmp_path):
+    odd = tmp_path / "sheet.xlsx"
+    odd.write_bytes(b"PK")
+    with pytest.raises(UserError, match="unsupported document type '.xlsx'"):
+        to_markdown(odd)
+    with pytest.raises(UserError, match="no such file"):
+        to_markdown(tmp_path / "missing.md")
+
+
+def test_chunks_respect_token_budget_and_overlap():
+    words = lambda text: len(text.split())  # noqa: E731 - a tokenizer stand-in: one token per word
+    paragraphs = [" ".join(f"Fact {p}.{s} is number {p * 10 + s}." for s in range(6)) for p in range(8)]
+    chunks = chunk_text("\n\n".join(paragraphs), tokens=60, overlap=10, count_tokens=words)
+    assert len(chunks) > 3
+    assert all(words(c) <= 60 for c in chunks)
+    # every sentence survives, and consecutive chunks share their boundary sentence(s)
+    joined = " ".join(chunks)
+    for p in range(8):
+        assert f"Fact {p}.5 is number {p * 10 + 5}." in joined
+    for before, after in zip(chunks, chunks[1:]):
+        assert split_sentences(before)[-1] in after
+
+
+def test_page_markers_do_not_reach_chunks():
+    chunks = chunk_text("<!-- page 1 -->\n\nAlpha beta gamma.\n\n<!-- page 2 -->\n\nDelta.", tokens=100)
+    assert chunks == ["Alpha beta gamma.\n\nDelta."]
