@@ -9,6 +9,7 @@ reject on a Mac or a Windows machine fails here first.
 
 from __future__ import annotations
 
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -37,7 +38,8 @@ ICON_SUFFIXES = {"linux": [f"-{size}.png" for size in (16, 32, 64, 128, 256, 512
 def load_app(platform: str, output_format: str, command: str = "create", extra: list[str] | None = None, base=ROOT):
     """The app config as `briefcase COMMAND PLATFORM FORMAT EXTRA...` sees it, plus its parsed options."""
     module = get_output_formats(platform)[output_format]
-    command_obj = getattr(module, command)(console=Console(), base_path=base, data_path=base / ".briefcase-data")
+    data_path = Path(tempfile.gettempdir()) / "ilabdesk-briefcase-data"  # Briefcase's tool cache; never the checkout
+    command_obj = getattr(module, command)(console=Console(), base_path=base, data_path=data_path)
     options, overrides = command_obj.parse_options(extra=extra or [])
     command_obj.parse_config(base / "pyproject.toml", overrides=overrides)
     return command_obj.apps["ilabdesk"], options
