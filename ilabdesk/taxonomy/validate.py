@@ -182,8 +182,6 @@ def validate_file(
     report = FileReport(path=path)
     out = _Reporter(report, shown or str(path))
     abs_path = path.resolve()
-    taxonomy_path = taxonomy_path_of(abs_path)
-
     if not abs_path.is_file():
         out.error(f'The file "{abs_path}" does not exist or is not a file')
         return report
@@ -193,14 +191,58 @@ def validate_file(
             f"(rename it to {QNA_NAME})"
         )
         return report
-    raw = abs_path.read_bytes()
+    try:
+        raw = abs_path.read_bytes()
+    except OSError as exc:
+        out.error(f"The file cannot be read: {exc.strerror}")
+        return report
+    _validate_bytes(raw, abs_path, out, yamllint_config, check_documents, fetch)
+    return report
+
+
+def validate_text(
+    text: str,
+    path: Path | str,
+    *,
+    yamllint_config: str | None = None,
+    check_documents: bool = False,
+    shown: str | None = None,
+) -> FileReport:
+    """Validate unsaved editor text as if it were saved at `path` (which picks the schema).
+
+    For live feedback in an editor: same rules and messages as `validate_file`,
+    without touching the disk; the document check is off by default because it
+    runs git.
+    """
+    path = Path(path)
+    report = FileReport(path=path)
+    out = _Reporter(report, shown or str(path))
+    abs_path = path.resolve()
+    if abs_path.name != QNA_NAME:
+        out.error(f'Taxonomy file must be named "{QNA_NAME}"; "{abs_path.name}" is not a valid name')
+        return report
+    _validate_bytes(text.encode("utf-8"), abs_path, out, yamllint_config, check_documents, False)
+    return report
+
+
+def _validate_bytes(
+    raw: bytes,
+    abs_path: Path,
+    out: _Reporter,
+    yamllint_config: str | None,
+    check_documents: bool,
+    fetch: bool,
+) -> None:
+    """TaxonomyParser.parse from the read step on, plus ilab's document check."""
+    report = out.report
+    taxonomy_path = taxonomy_path_of(abs_path)
     try:
         text = decode_text(raw)
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         out.error(f"The file is not UTF-8 (byte 0x{raw[exc.start]:02x}); re-save it as UTF-8", line, col)
-        return report
+        return
     try:
         contents = safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -208,26 +250,26 @@ def validate_file(
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         out.error(f"The file is not valid YAML: {problem}", line, col)
-        return report
+        return
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         out.error(f"The file is not valid YAML: character #x{exc.character:04x} is not allowed in YAML", line, col)
-        return report
+        return
     except yaml.YAMLError as exc:
         out.error(f"The file is not valid YAML: {str(exc).splitlines()[0]}")
-        return report
+        return
     if not contents:
         out.warning("The file is empty")
-        return report
+        return
     if not isinstance(contents, Mapping):
         out.error("The file is not valid. The top-level element is not an object with key-value pairs.")
-        return report
+        return
     try:
         version = schema_version_of(contents)
     except OverflowError:
         out.error(f"version {contents.get('version')!r} is not a whole number", *_position(compose(text), ["version"]))
-        return report
+        return
 
     if version > 1:  # InstructLab does not lint version 1 files
         for line, col, message in lint(text, yamllint_config or DEFAULT_YAMLLINT_CONFIG):
@@ -244,7 +286,6 @@ def validate_file(
             out.error(message, *_position(root, ["document", key]))
         for key, message in result.warnings:
             out.warning(message, *_position(root, ["document", key]))
-    return report
 
 
 def _schema_validate(contents: Mapping[str, Any], version: Any, taxonomy_path: Path, text: str, out: _Reporter) -> None:

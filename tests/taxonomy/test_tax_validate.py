@@ -175,3 +175,15 @@ def test_validate_paths_recurses_and_reports_misnamed_files(tmp_path: Path) -> N
     assert [r.path.name for r in reports] == ["qna.yml"]
     assert 'must be named "qna.yaml"' in reports[0].errors[0]
     assert json.loads(json.dumps([r.to_json() for r in reports]))[0]["path"] == str(reports[0].path)
+
+
+def test_validate_text_gives_the_same_messages_for_unsaved_editor_text() -> None:
+    from ilabdesk.taxonomy.validate import validate_text
+
+    for name in ("v3_trailing_spaces", "v3_missing_answer", "unparsable", "version_4"):
+        path = CORPUS / "compositional_skills" / "invalid" / name / "qna.yaml"
+        text = path.read_bytes().decode("utf-8")
+        assert validate_text(text, path).errors == validate_file(path, check_documents=False).errors
+    knowledge = CORPUS / "knowledge" / "valid" / "v3" / "qna.yaml"
+    elsewhere = knowledge.parents[4] / "compositional_skills" / "x" / "qna.yaml"  # the path picks the schema
+    assert validate_text(knowledge.read_text(), knowledge).ok and not validate_text(knowledge.read_text(), elsewhere).ok
