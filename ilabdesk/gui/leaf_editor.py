@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ilabdesk.gui.background import run_in_background
 from ilabdesk.gui.code_view import CodeView
+from ilabdesk.gui.icons import status_icon
 from ilabdesk.gui.leaf_document import LeafDocument, line_of_path, path_at_line
 from ilabdesk.gui.leaf_form import LeafForm, is_undo_key
 from ilabdesk.gui.validation import Message, check_text
@@ -70,7 +70,6 @@ class LeafEditor(QWidget):
         self.title = QLabel()
         self.title.setObjectName("leafTitle")
         self.save_button = QPushButton("Save")
-        self.save_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
         self.contribute_button = QPushButton("Contribute…")
         self.tabs = QTabWidget()
         self.form_holder = QStackedWidget()
@@ -324,12 +323,8 @@ class LeafEditor(QWidget):
         self.message_list.clear()
         errors = sum(m.severity == "error" for m in messages)
         warnings = len(messages) - errors
-        style = self.style()
         for message in messages:
-            icon = style.standardIcon(
-                QStyle.StandardPixmap.SP_MessageBoxCritical if message.severity == "error" else QStyle.StandardPixmap.SP_MessageBoxWarning
-            )
-            item = QListWidgetItem(icon, f"line {message.line}: {message.text}")
+            item = QListWidgetItem(status_icon(message.severity), f"line {message.line}: {message.text}")
             item.setData(Qt.ItemDataRole.UserRole, message)
             self.message_list.addItem(item)
         if not messages:

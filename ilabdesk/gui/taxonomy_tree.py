@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDropEvent, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDropEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
-    QStyle,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -35,12 +34,15 @@ from PySide6.QtWidgets import (
 
 from ilabdesk.errors import UserError
 from ilabdesk.gui.background import run_in_background
+from ilabdesk.gui.icons import folder_icon, status_icon
 from ilabdesk.gui.leaf_editor import dropped_files
 from ilabdesk.gui.validation import check_file
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # qna.yaml path of a leaf item (str)
 REL_ROLE = Qt.ItemDataRole.UserRole + 2  # relative folder of any item
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3  # "unknown" | "ok" | "warning" | "error"
+CHANGED_ROLE = Qt.ItemDataRole.UserRole + 4  # True when the leaf differs from the base
+COUNTS_ROLE = Qt.ItemDataRole.UserRole + 5  # (errors, warnings) of the saved file
 CHANGED_COLOR = QColor("#c77c02")
 
 
@@ -115,8 +117,6 @@ class TaxonomyPanel(QWidget):
         self.filter.setObjectName("treeFilter")
         self.new_button = QToolButton()
         self.new_button.setText("New leaf")
-        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.new_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder))
         self.tree = _TreeView()
         self.tree.setObjectName("taxonomyTree")
         self.tree.setModel(self.proxy)
@@ -181,9 +181,8 @@ class TaxonomyPanel(QWidget):
         expanded = {self.proxy.mapToSource(i).data(REL_ROLE) for i in self._expanded_indexes()}
         self.model.removeRows(0, self.model.rowCount())
         self._items.clear()
-        style = self.style()
-        folder_icon = style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
-        unknown_icon = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        folder = folder_icon()
+        unknown = status_icon("unknown")
 
         def add(parent: QStandardItem, node: object) -> None:
             for name in sorted(node.children):
@@ -193,18 +192,18 @@ class TaxonomyPanel(QWidget):
                 if child.is_leaf:
                     item.setData(str(child.qna), PATH_ROLE)
                     item.setData("unknown", STATE_ROLE)
-                    item.setIcon(unknown_icon)
+                    item.setIcon(unknown)
                     item.setToolTip(f"{child.rel}\nchecking…")
                     self._items[Path(child.qna)] = item
                 else:
-                    item.setIcon(folder_icon)
+                    item.setIcon(folder)
                 parent.appendRow(item)
                 add(item, child)
 
         for kind, node in tree.kinds.items():
             top = QStandardItem(kind.replace("_", " "))
             top.setData(node.rel, REL_ROLE)
-            top.setIcon(folder_icon)
+            top.setIcon(folder)
             if node.is_leaf:
                 top.setData(str(node.qna), PATH_ROLE)
             self.model.appendRow(top)
@@ -267,7 +266,7 @@ class TaxonomyPanel(QWidget):
             font.setBold(is_changed)
             item.setFont(font)
             item.setForeground(QBrush(CHANGED_COLOR) if is_changed else QBrush())
-            item.setData(is_changed, Qt.ItemDataRole.UserRole + 4)
+            item.setData(is_changed, CHANGED_ROLE)
             self._update_tooltip(path, item)
 
     def _on_changed_error(self, error: str) -> None:
@@ -275,7 +274,7 @@ class TaxonomyPanel(QWidget):
 
     def is_changed(self, path: Path) -> bool:
         item = self._items.get(Path(path))
-        return bool(item and item.data(Qt.ItemDataRole.UserRole + 4))
+        return bool(item and item.data(CHANGED_ROLE))
 
     def state_of(self, path: Path) -> str:
         item = self._items.get(Path(path))
@@ -290,24 +289,18 @@ class TaxonomyPanel(QWidget):
         item = self._items.get(Path(path))
         if item is None:
             return
-        style = self.style()
-        if errors:
-            state, icon = "error", QStyle.StandardPixmap.SP_MessageBoxCritical
-        elif warnings:
-            state, icon = "warning", QStyle.StandardPixmap.SP_MessageBoxWarning
-        else:
-            state, icon = "ok", QStyle.StandardPixmap.SP_DialogApplyButton
+        state = "error" if errors else "warning" if warnings else "ok"
         item.setData(state, STATE_ROLE)
-        item.setData((errors, warnings), Qt.ItemDataRole.UserRole + 5)
-        item.setIcon(style.standardIcon(icon))
+        item.setData((errors, warnings), COUNTS_ROLE)
+        item.setIcon(status_icon(state))
         self._update_tooltip(Path(path), item)
 
     def _update_tooltip(self, path: Path, item: QStandardItem) -> None:
-        counts = item.data(Qt.ItemDataRole.UserRole + 5)
+        counts = item.data(COUNTS_ROLE)
         lines = [item.data(REL_ROLE)]
         if counts:
             lines.append("valid" if counts == (0, 0) else f"{counts[0]} error(s), {counts[1]} warning(s)")
-        if item.data(Qt.ItemDataRole.UserRole + 4):
+        if item.data(CHANGED_ROLE):
             lines.append(f"changed since {self.compared_with}")
         item.setToolTip("\n".join(lines))
 
