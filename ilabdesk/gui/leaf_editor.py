@@ -311,7 +311,6 @@ class LeafEditor(QWidget):
             check_text,
             doc.path,
             doc.text,
-            doc.saved_text,
             on_done=lambda messages: self._show_messages(generation, doc.path, doc.text == doc.saved_text, messages),
             on_error=lambda error: self._show_messages(generation, doc.path, False, [Message("error", 1, 1, error)]),
         )
