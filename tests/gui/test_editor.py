@@ -44,9 +44,14 @@ def test_edit_seed_answer_validate_save_reload(window, sample, qtbot):
     qtbot.waitUntil(lambda: editor.status.text().startswith(("1 error", "2 error", "3 error")), timeout=15_000)
     message = editor.messages[0]
     assert message.severity == "error" and message.line > 1
-    # Clicking the message jumps to the YAML line it names.
-    editor.tabs.setCurrentWidget(editor.raw)
+    # On the form, clicking the message focuses the field it is about ...
     item = editor.message_list.item(0)
+    created_by.clearFocus()
+    qtbot.mouseClick(editor.message_list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=editor.message_list.visualItemRect(item).center())
+    qtbot.waitUntil(lambda: editor.form.focusWidget() is created_by)
+    # ... and on the YAML tab, the line it names.
+    editor.tabs.setCurrentWidget(editor.raw)
     qtbot.mouseClick(editor.message_list.viewport(), Qt.MouseButton.LeftButton,
                      pos=editor.message_list.visualItemRect(item).center())
     assert editor.raw.textCursor().blockNumber() + 1 == message.line
