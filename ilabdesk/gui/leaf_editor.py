@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -57,6 +57,7 @@ class LeafEditor(QWidget):
         super().__init__(parent)
         self.doc: LeafDocument | None = None
         self.form: LeafForm | None = None
+        self.undo_group = QUndoGroup(self)  # the open leaf's stack; drives the Edit menu's state
         self.messages: list[Message] = []
         self._generation = 0
         self._raw_updating = False
@@ -183,6 +184,8 @@ class LeafEditor(QWidget):
         if doc is None:
             self.pages.setCurrentWidget(self.empty)
             return
+        self.undo_group.addStack(doc.undo_stack)
+        self.undo_group.setActiveStack(doc.undo_stack)
         self.form = LeafForm(doc, self)
         self.form_holder.addWidget(self.form)
         self.form_holder.setCurrentWidget(self.form)

@@ -178,6 +178,13 @@ class MainWindow(QMainWindow):
         self.jobs.jobFinished.connect(self._on_job_finished)
         self.jobs_panel.compareRequested.connect(self.compare_in_chat)
         self.draft_action.toggled.connect(lambda on: self.settings.setValue("draft_seeds", on))
+        group = self.editor.undo_group
+        group.canUndoChanged.connect(self.undo_action.setEnabled)
+        group.canRedoChanged.connect(self.redo_action.setEnabled)
+        group.undoTextChanged.connect(lambda text: self.undo_action.setText(f"&Undo {text}".strip()))
+        group.redoTextChanged.connect(lambda text: self.redo_action.setText(f"&Redo {text}".strip()))
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
 
     # --- start-up and shutdown ------------------------------------------------
 
@@ -413,9 +420,16 @@ class MainWindow(QMainWindow):
     def _after_ingest(self, job: JobRun) -> None:
         leaf_dir = Path(job.spec.args["leaf"])
         qna = leaf_dir / "qna.yaml"
-        if self.editor.path is not None and self.editor.path.resolve() == qna.resolve():
-            if self.editor.doc is not None and not self.editor.doc.dirty:
+        doc = self.editor.doc
+        if doc is not None and doc.path.resolve() == qna.resolve():
+            if not doc.dirty:
                 self.editor.reload()
+            else:  # edited while the job ran: take the new document block, keep the edits unsaved
+                import yaml
+
+                document = (yaml.safe_load(qna.read_text(encoding="utf-8")) or {}).get("document")
+                if document is not None:
+                    doc.edit(lambda data: data.__setitem__("document", document), "documents added")
         self.tree_panel.refresh()
         drafts = job.result.get("draft")  # qna.draft.yaml beside the leaf, for review
         if drafts:

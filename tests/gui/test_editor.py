@@ -33,6 +33,7 @@ def test_edit_seed_answer_validate_save_reload(window, sample, qtbot):
     qtbot.keyClicks(field, " Also, the ferry runs twice a day.")
     assert editor.doc.dirty
     assert "•" in editor.title.text()
+    assert window.undo_action.isEnabled() and window.undo_action.text().startswith("&Undo edit seed_examples 0")
     assert "the ferry runs twice a day" in editor.doc.value(ANSWER)
     assert "the ferry runs twice a day" in editor.raw.toPlainText()  # the YAML tab follows the form
     wait_valid(window, qtbot)
