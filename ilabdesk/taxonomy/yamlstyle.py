@@ -54,24 +54,26 @@ _CLoader = getattr(yaml, "CSafeLoader", None)
 
 
 def safe_load(text: str) -> Any:
-    """`yaml.safe_load`, through libyaml when present (5-10x faster on big leaves).
+    """`yaml.safe_load` with the pure-Python parser, as TaxonomyParser uses.
 
-    Anything libyaml might judge differently from the pure-Python parser that
-    TaxonomyParser uses (non-printable characters, any parse error) goes
-    through the pure-Python parser, so verdicts and error messages are its own.
+    Not libyaml, although it is faster: the two disagree on some input (libyaml
+    accepts a trailing tab that PyYAML rejects, for one), and the verdict must
+    be InstructLab's.
     """
-    if _CLoader is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
-        try:
-            return yaml.load(text, Loader=_CLoader)  # noqa: S506 - CSafeLoader is the safe loader
-        except yaml.YAMLError:
-            pass
     return yaml.safe_load(text)
 
 
 def compose(text: str) -> yaml.Node | None:
-    """Node tree with line/column marks (libyaml when present; only called on text that parsed)."""
+    """Node tree with line/column marks, for text `safe_load` already accepted.
+
+    Only positions come from here, so libyaml is used for speed when present,
+    with the pure-Python parser as the fallback if libyaml disagrees.
+    """
     if _CLoader is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
-        return yaml.compose(text, Loader=_CLoader)
+        try:
+            return yaml.compose(text, Loader=_CLoader)
+        except yaml.YAMLError:
+            pass
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 

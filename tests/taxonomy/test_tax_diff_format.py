@@ -13,7 +13,7 @@ from ilabdesk.errors import UserError
 from ilabdesk.taxonomy.diff import changed_leaves, diff_taxonomy
 from ilabdesk.taxonomy.format import format_file
 from ilabdesk.taxonomy.leaf import load_leaf, new_leaf, save_leaf
-from ilabdesk.taxonomy.validate import find_qna_files, validate_file
+from ilabdesk.taxonomy.validate import find_qna_files
 from ilabdesk.taxonomy.yamlstyle import same_data
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "taxonomy"
@@ -82,24 +82,27 @@ def test_missing_base_names_the_ref_and_suggests_empty(taxonomy_repo: Path, tmp_
 
 
 def test_format_keeps_data_identical_on_every_corpus_file(tmp_path: Path) -> None:
+    from ilabdesk.taxonomy.validate import lint
+    from ilabdesk.taxonomy.yamlstyle import dump_yaml
+
+    formatted = 0
     for src in find_qna_files([DATA]):
         dst = tmp_path / src.relative_to(DATA)
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dst)
         before = dst.read_bytes()
-        verdict_before = validate_file(dst, check_documents=False)
         result = format_file(dst, drop_comments=True)
         if result.error:
             assert dst.read_bytes() == before, dst  # untouched, byte for byte
             continue
-        old = yaml.safe_load(before.decode("utf-8").replace("\r\n", "\n"))
-        assert same_data(yaml.safe_load(dst.read_text(encoding="utf-8")), old), dst
-        assert format_file(dst).changed is False  # idempotent
-        after = validate_file(dst, check_documents=False)
-        lint_free = [e for e in after.errors if e.endswith(")") and "(" in e.rsplit(" ", 1)[-1]]
-        assert lint_free == [], lint_free  # canonical output passes strict yamllint
-        schema = lambda r: [e.split(": ", 1)[1] for e in r.errors if ": [" in e]  # noqa: E731
-        assert schema(after) == schema(verdict_before)  # same schema verdict: the data did not change
+        formatted += 1
+        text = dst.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        old = yaml.safe_load(before.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+        assert same_data(data, old), dst  # same data: so also the same schema verdict
+        assert dump_yaml(data) == text  # idempotent
+        assert lint(text) == [], dst  # canonical output passes strict yamllint
+    assert formatted > 60
 
 
 def test_format_refuses_what_it_cannot_keep(tmp_path: Path) -> None:

@@ -187,3 +187,29 @@ def test_validate_text_gives_the_same_messages_for_unsaved_editor_text() -> None
     knowledge = CORPUS / "knowledge" / "valid" / "v3" / "qna.yaml"
     elsewhere = knowledge.parents[4] / "compositional_skills" / "x" / "qna.yaml"  # the path picks the schema
     assert validate_text(knowledge.read_text(), knowledge).ok and not validate_text(knowledge.read_text(), elsewhere).ok
+
+
+def test_same_verdict_as_official_parser_on_mutated_files(tmp_path: Path, official) -> None:
+    """Random small edits (fixed seed) of corpus files: typos, stray tabs, colons, indentation."""
+    import random
+
+    rng = random.Random(20240501)
+    sources = [f for f in FILES if f.name == "qna.yaml"]
+    inserts = [b" ", b"\n", b"-", b":", b"'", b"\t", b"#", b"- x\n", b"\n\n\n", b"{", b"&a", b"*a", b"\xc3"]
+    for i in range(12):
+        src = rng.choice(sources)
+        raw = bytearray(src.read_bytes())
+        for _ in range(rng.randint(1, 3)):
+            pos = rng.randrange(len(raw) + 1) if raw else 0
+            if rng.random() < 0.4 and raw:
+                del raw[min(pos, len(raw) - 1)]
+            else:
+                raw[pos:pos] = rng.choice(inserts)
+        dst = tmp_path / str(i) / src.relative_to(DATA)
+        dst.parent.mkdir(parents=True)
+        dst.write_bytes(bytes(raw))
+        crashed, off_errors, off_warnings = official(dst)
+        mine = validate_file(dst, check_documents=False)
+        assert (crashed or bool(off_errors)) == bool(mine.errors), (dst, off_errors, mine.errors)
+        assert crashed or len(off_errors) == len(mine.errors)
+        assert bool(off_warnings) == bool(mine.warnings)

@@ -52,6 +52,7 @@ w(f"{CS}/valid/v3_lone_cr_newlines/qna.yaml", None, raw=("version: 3\ntask_descr
 w(f"{CS}/invalid/version_float_string/qna.yaml", "version: '3.0'\ncreated_by: bob\ntask_description: Float string.\nseed_examples:\n" + seeds(5))
 w(f"{CS}/invalid/v3_empty_seed_examples/qna.yaml", "version: 3\ntask_description: Nothing.\ncreated_by: bob\nseed_examples: []\n")
 w(f"{CS}/invalid/v3_null_seed/qna.yaml", "version: 3\ntask_description: Null seed.\ncreated_by: bob\nseed_examples:\n" + seeds(5) + "  -\n")
+w(f"{CS}/invalid/trailing_tab_after_value/qna.yaml", "created_by: alice\ntask_description: Say hello\nseed_examples:\n- question: Hi?\n  answer: Hello!\t\n")
 w(f"{CS}/valid/v3_unicode/qna.yaml", "version: 3\ntask_description: Traduire en français — ça marche ✓\ncreated_by: élodie\nseed_examples:\n" + seeds(5).replace("Question", "Qüestion"))
 w(f"{CS}/valid/v3_truthy_strings/qna.yaml", "version: 3\ntask_description: Yes or no.\ncreated_by: erin\nseed_examples:\n" + "".join(f"  - question: Is {i} even?\n    answer: '{'yes' if i % 2 == 0 else 'no'}'\n" for i in range(1, 6)))
 # ---- skills, invalid
