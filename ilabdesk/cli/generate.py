@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="questions asked per seed example and document chunk (default 3)")
     parser.add_argument("--paraphrases", type=int, default=1, metavar="N",
                         help="rewordings of each knowledge question (default 1)")
+    parser.add_argument("--questions-per-answer", type=int, default=2, metavar="N",
+                        help="knowledge questions asked for each answer sentence, with different seeds (default 2)")
     parser.add_argument("--judge", action=argparse.BooleanOptionalAction, default=None,
                         help="let the teacher judge each pair (default: on, except with the embedded 135M teacher, "
                         "whose verdicts are noise; grounding checks always run)")
@@ -51,6 +53,7 @@ def _run(args: argparse.Namespace) -> int:
         "output": str(Path(args.output).resolve()),
         "samples_per_seed": args.samples_per_seed,
         "paraphrases": args.paraphrases,
+        "questions_per_answer": args.questions_per_answer,
         "judge": args.judge,
         "answer_mode": args.answer_mode,
         "seed": args.seed,

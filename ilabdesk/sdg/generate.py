@@ -137,6 +137,7 @@ def generate(
     teacher: str | None = None,
     samples_per_seed: int = 3,
     paraphrases: int = 1,
+    questions_per_answer: int = 2,
     judge: bool | None = None,
     answer_mode: str = "auto",
     seed: int = 42,
@@ -165,6 +166,7 @@ def generate(
         "teacher": teacher,
         "samples_per_seed": samples_per_seed,
         "paraphrases": paraphrases,
+        "questions_per_answer": questions_per_answer,
         "judge": judge,
         "answer_mode": answer_mode,
         "seed": seed,
@@ -204,7 +206,8 @@ def generate(
                 for seed_example in plan.seeds:
                     for question, _ in seed_example.qas:
                         dedup.add(question)  # held out: never train on the test questions themselves
-                generator: Any = KnowledgeGenerator(tutor, prompts, plan.name, answer_mode, paraphrases, judge, dedup)
+                generator: Any = KnowledgeGenerator(tutor, prompts, plan.name, answer_mode, paraphrases, judge, dedup,
+                                                      questions_per_answer)
             else:
                 generator = SkillGenerator(tutor, prompts, plan.name, plan.seeds, plan.kind == "grounded_skill",
                                            max(1, samples_per_seed), judge, dedup)

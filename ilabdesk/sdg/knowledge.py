@@ -5,8 +5,9 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
 1. pick fact-bearing sentences of the chunk to be the answers ("answer
    first"). Across the seeds of a chunk every candidate sentence is picked at
    least once, so every fact of the document is covered;
-2. the teacher writes a question for each answer, with the seed's Q&A as
-   earlier turns of the conversation (in-context examples). A bigger teacher
+2. the teacher writes a question for each answer (twice, with different
+   sampling seeds), with the seed's Q&A as earlier turns of the conversation
+   (in-context examples). A bigger teacher
    ("free" mode) writes the answer too, which must then pass the grounding
    check: its names, numbers and most content words occur in the chunk;
 3. the teacher paraphrases each question, so the student sees the fact asked
@@ -143,12 +144,14 @@ class KnowledgeGenerator:
         paraphrases: int = 1,
         judge: bool = True,
         dedup: Dedup | None = None,
+        questions_per_answer: int = 2,
     ) -> None:
         self.teacher = teacher
         self.prompts = prompts
         self.leaf = leaf
         self.answer_mode = answer_mode
         self.paraphrases = paraphrases
+        self.questions_per_answer = max(1, questions_per_answer)
         self.judge = judge
         self.dedup = dedup or Dedup()
 
@@ -194,9 +197,16 @@ class KnowledgeGenerator:
         # 1-2. a question (and in free mode an answer) for each chosen sentence
         focus = [candidates[i] for i in unit.answers]
         schema = QUESTION_ANSWER if self.answer_mode == "free" else QUESTION
-        replies = self.teacher.json([self.question_prompt(passage, unit.seed, a) for a in focus], schema, seed)
+        conversations = [self.question_prompt(passage, unit.seed, a) for a in focus]
+        replies, indices, sentences = [], [], []
+        # Each round asks again with another sampling seed: the prompts share their prefix, so
+        # a second question for the same answer costs llama.cpp only the last turn and the reply.
+        for round_ in range(self.questions_per_answer):
+            replies += self.teacher.json(conversations, schema, seed + 10 * round_)
+            indices += unit.answers
+            sentences += focus
         pairs: list[dict[str, Any]] = []  # question, answer, index, origin
-        for index, sentence, reply in zip(unit.answers, focus, replies):
+        for index, sentence, reply in zip(indices, sentences, replies):
             outcome.generated += 1
             if reply is None:
                 outcome.dropped["unparsable"] += 1
@@ -216,11 +226,13 @@ class KnowledgeGenerator:
                 continue
             pairs.append({"question": reply["question"], "answer": answer, "index": index, "origin": "question"})
 
-        # 3. paraphrases of each good question, same answer
-        originals = list(pairs)
+        # 3. drop near-duplicates, then paraphrase each remaining question (same answer)
+        fresh = self._unique(pairs, [], outcome)
         for round_ in range(self.paraphrases):
+            originals = [p for p in fresh if p["origin"] == "question"]
             prompts = [self._paraphrase_prompt(p["question"]) for p in originals]
             replies = self.teacher.json(prompts, QUESTION, seed + 1 + round_, max_tokens=80)
+            rewritten = []
             for pair, reply in zip(originals, replies):
                 outcome.generated += 1
                 if reply is None:
@@ -233,15 +245,10 @@ class KnowledgeGenerator:
                 if not points_at(reply["question"], candidates, pair["index"]):
                     outcome.dropped["question_about_other_sentence"] += 1
                     continue
-                pairs.append({**pair, "question": reply["question"], "origin": "paraphrase"})
+                rewritten.append({**pair, "question": reply["question"], "origin": "paraphrase"})
+            fresh = self._unique(rewritten, fresh, outcome)
 
-        # 4. near-duplicates, then the judge
-        fresh: list[dict[str, Any]] = []
-        for pair in pairs:
-            if self.dedup.is_duplicate(pair["question"], [p["question"] for p in fresh]):
-                outcome.dropped["duplicate"] += 1
-            else:
-                fresh.append(pair)
+        # 4. the judge
         for pair in fresh:
             pair["context"] = window(candidates, pair["index"])
         if self.judge and fresh:
@@ -264,6 +271,16 @@ class KnowledgeGenerator:
             outcome.kept += 1
             outcome.samples.extend(self.samples(unit, pair))
         return outcome
+
+    def _unique(self, pairs: list[dict[str, Any]], kept: list[dict[str, Any]], outcome: UnitOutcome) -> list[dict[str, Any]]:
+        """`kept` plus the pairs whose question is not a near-duplicate of an earlier one."""
+        out = list(kept)
+        for pair in pairs:
+            if self.dedup.is_duplicate(pair["question"], [p["question"] for p in out]):
+                outcome.dropped["duplicate"] += 1
+            else:
+                out.append(pair)
+        return out
 
     def samples(self, unit: KnowledgeUnit, pair: dict[str, Any]) -> list[dict[str, Any]]:
         meta = {

@@ -140,7 +140,9 @@ def facts_of(question: str, answer: str) -> list[str]:
     # Runs of capitalised words are one fact ("Port Quillon"), numbers are one each.
     run: list[str] = []
     for index, token in enumerate(tokens + [""]):
-        is_name = bool(token) and token[0].isupper() and index > 0 and token.lower() not in STOPWORDS
+        # a capitalised first word is a name only when the next word is one too ("Ada Voss kept")
+        next_is_name = index + 1 < len(tokens) and tokens[index + 1][:1].isupper()
+        is_name = bool(token) and token[0].isupper() and (index > 0 or next_is_name) and token.lower() not in STOPWORDS
         if is_name:
             run.append(token)
             continue

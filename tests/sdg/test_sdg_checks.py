@@ -1,0 +1,105 @@
+"""The model-free checks that keep a weak teacher's output faithful."""
+
+from __future__ import annotations
+
+import json
+
+from ilabdesk.sdg.dataset import DatasetDir, UnitRecord
+from ilabdesk.sdg.knowledge import Dedup, SeedExample, Source, plan_units
+from ilabdesk.sdg.teacher import parse_json
+from ilabdesk.sdg.knowledge import QUESTION
+from ilabdesk.sdg.text import answer_candidates, check_question, facts_of, grounded, points_at
+
+PASSAGE = (
+    "Vellmora is a small island nation in the Quintal Sea. Its capital is Port Ambrel, a harbor city of "
+    "84,000 people. Vellmora's highest mountain is Mount Caradine, which rises 2,317 meters. "
+    "The current chief elder is Odessa Brannock, who was elected in 2019."
+)
+
+
+def test_grounding_rejects_invented_names_and_numbers():
+    assert grounded("The capital is Port Ambrel, with 84,000 people.", PASSAGE)[0]
+    ok, reason = grounded("The capital is Port Ambrel, with 90,000 people.", PASSAGE)
+    assert not ok and "90,000" in reason
+    ok, reason = grounded("The chief elder is Mara Quill.", PASSAGE)
+    assert not ok and "mara" in reason
+
+
+def test_question_checks():
+    answer = "Its capital is Port Ambrel, a harbor city of 84,000 people."
+    assert check_question("What is the capital of Vellmora?", answer, PASSAGE) == (True, "")
+    assert check_question("The capital of Vellmora.", answer, PASSAGE) == (False, "not_a_question")
+    assert check_question("What is the capital of Zorbania?", answer, PASSAGE) == (False, "question_invented_name")
+    assert check_question("What does the text say about Vellmora?", answer, PASSAGE) == (False, "question_mentions_text")
+    assert check_question("Who is the chief elder?", answer, PASSAGE)[1] == "question_not_about_answer"
+    assert check_question("Is Port Ambrel a harbor city of 84,000 people?", answer, PASSAGE)[1] == "answer_in_question"
+
+
+def test_question_must_point_at_its_answer_sentence():
+    sentences = answer_candidates(PASSAGE)
+    elder = next(i for i, s in enumerate(sentences) if "Brannock" in s)
+    capital = next(i for i, s in enumerate(sentences) if "Port Ambrel" in s)
+    assert not points_at("What is the current highest mountain in Vellmora?", sentences, elder)
+    assert points_at("Who is the current chief elder?", sentences, elder)
+    assert points_at("What is the capital of Vellmora?", sentences, capital)  # "Its capital" still counts
+
+
+def test_facts_are_the_new_names_and_numbers():
+    assert facts_of("What is the capital of Vellmora?", "The capital of Vellmora is Port Ambrel.") == ["Port Ambrel"]
+    assert facts_of("How tall is Mount Caradine?", "Mount Caradine is 2,317 meters tall.") == ["2,317"]
+    assert facts_of("What do otters eat?", "They eat blue kelp.") == ["blue", "kelp"]
+
+
+def test_strict_parsing_never_raises():
+    assert parse_json('{"question": "Why?"}', QUESTION) == {"question": "Why?"}
+    assert parse_json('```json\n{"question": "Why  is\\nit?"}\n```', QUESTION) == {"question": "Why is it?"}
+    for bad in ("", "no json here", '{"question": ', '{"answer": "x"}', '{"question": ""}', '{"question": 3}', "[1, 2]"):
+        assert parse_json(bad, QUESTION) is None
+
+
+def test_near_duplicates():
+    dedup = Dedup()
+    dedup.add("What is the capital of Vellmora?")
+    assert dedup.is_duplicate("what is the capital of vellmora")
+    assert not dedup.is_duplicate("How tall is Mount Caradine?")
+
+
+def test_units_cover_every_candidate_sentence():
+    seeds = [SeedExample(f"s{i}", None, [("Q?", "A.")]) for i in range(3)]
+    units = plan_units([Source("d0c0", PASSAGE)], seeds, per_seed=1, run_seed=1, leaf="x")
+    assert [u.id for u in units] == ["d0c0/s0", "d0c0/s1", "d0c0/s2"]
+    covered = {i for u in units for i in u.answers}
+    assert covered == set(range(len(answer_candidates(PASSAGE))))
+    assert plan_units([Source("d0c0", PASSAGE)], seeds, 1, 1, "x") == units  # deterministic
+
+
+def test_resume_drops_the_unfinished_unit_and_a_torn_line(tmp_path):
+    settings = {"seed": 1}
+    dataset = DatasetDir(tmp_path, settings)
+    writer = dataset.leaf("leaf")
+    sample = lambda unit, n: {"messages": [], "metadata": {"unit": unit, "question": f"q{n}"}}  # noqa: E731
+    writer.write_unit(UnitRecord("leaf", "u1", 2, 1, 2, {"duplicate": 1}), [sample("u1", 1), sample("u1", 2)])
+    # a crash while unit u2 was being written: one full line and one torn line, no journal entry
+    writer._handle.write(json.dumps(sample("u2", 3)) + "\n" + '{"messages": [], "meta')
+    writer._handle.flush()
+    with open(tmp_path / ".sdg" / "journal.jsonl", "a") as journal:
+        journal.write('{"leaf": "leaf", "unit": "u2", "gen')  # torn journal line too
+    dataset.close()
+
+    resumed = DatasetDir(tmp_path, settings)
+    assert set(resumed.records["leaf"]) == {"u1"}
+    writer = resumed.leaf("leaf")
+    lines = (tmp_path / "train_leaf.jsonl").read_text().splitlines()
+    assert [json.loads(line)["metadata"]["question"] for line in lines] == ["q1", "q2"]
+    assert resumed.leaf_summary("leaf") == {"units": 1, "generated": 2, "kept": 1, "samples": 2, "dropped": {"duplicate": 1}}
+    resumed.close()
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    import pytest
+
+    from ilabdesk.errors import UserError
+
+    DatasetDir(tmp_path, {"seed": 1}).close()
+    with pytest.raises(UserError, match="other settings \\(seed\\)"):
+        DatasetDir(tmp_path, {"seed": 2})

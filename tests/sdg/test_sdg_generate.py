@@ -1,0 +1,170 @@
+"""SDG end to end with the real embedded GGUF teacher: dataset contract, resume after SIGKILL, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ilabdesk.errors import UserError
+from ilabdesk.jobs.events import Event
+
+DOC = """# The Orlin Lighthouse
+
+The Orlin lighthouse stands on the northern cape of Semmet island. It was built in 1871 by the harbor guild of Semmet.
+The lamp of the Orlin lighthouse burns kelp oil and can be seen from 31 kilometers away.
+Ada Voss was the keeper of the Orlin lighthouse for 40 years.
+"""
+
+SEEDS = [
+    {"context": "The Orlin lighthouse was built in 1871 by the harbor guild of Semmet.",
+     "questions_and_answers": [{"question": "Who built the Orlin lighthouse?",
+                                "answer": "The harbor guild of Semmet built the Orlin lighthouse."}]},
+    {"context": "Ada Voss was the keeper of the Orlin lighthouse for 40 years.",
+     "questions_and_answers": [{"question": "Who kept the Orlin lighthouse?",
+                                "answer": "Ada Voss kept the Orlin lighthouse for 40 years."}]},
+]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def make_leaf(root: Path, doc: str = DOC, seeds: list | None = None) -> Path:
+    repo = root / "docs"
+    repo.mkdir(parents=True)
+    (repo / "lighthouse.md").write_text(doc, encoding="utf-8")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "doc")
+    leaf = root / "taxonomy" / "knowledge" / "maritime" / "orlin"
+    leaf.mkdir(parents=True)
+    data = {"version": 3, "domain": "maritime", "created_by": "t", "document_outline": "Orlin lighthouse",
+            "seed_examples": seeds or SEEDS,
+            "document": {"repo": str(repo), "commit": git(repo, "rev-parse", "HEAD"), "patterns": ["*.md"]}}
+    (leaf / "qna.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return leaf / "qna.yaml"
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from ilabdesk.chat.factory import open_engine
+    from ilabdesk.sdg.generate import teacher_threads
+
+    with open_engine(None, threads=teacher_threads()) as teacher:
+        yield teacher
+
+
+def run_generate(leaf: Path, output: Path, engine, **options) -> list[Event]:
+    from ilabdesk.sdg.generate import generate
+
+    options.setdefault("samples_per_seed", 1)
+    options.setdefault("paraphrases", 0)
+    options.setdefault("questions_per_answer", 1)
+    return list(generate([leaf], output, engine=engine, **options))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_dataset_contract(tmp_path, engine):
+    leaf = make_leaf(tmp_path)
+    out = tmp_path / "data"
+    events = run_generate(leaf, out, engine, paraphrases=1)
+    assert events[-1].type == "done", events[-1]
+    progress = [e for e in events if e.type == "progress"]
+    assert progress[-1].done == progress[-1].total == 4  # 1 chunk x 2 seeds + 2 seed contexts
+    assert {"kept", "dropped"} <= set(progress[-1].data)
+
+    train = read_jsonl(out / "train_knowledge_maritime_orlin.jsonl")
+    assert train, "the embedded teacher kept nothing"
+    assert len({json.dumps(s, sort_keys=True) for s in train}) == len(train)
+    source = DOC + " ".join(s["context"] for s in SEEDS)
+    for sample in train:
+        meta = sample["metadata"]
+        assert meta["leaf"] == "knowledge_maritime_orlin" and meta["kind"] == "knowledge"
+        assert {"chunk", "seed", "unit", "with_context", "question"} <= set(meta)
+        user, answer = sample["messages"][0]["content"], sample["messages"][1]["content"]
+        assert answer in " ".join(source.split())  # extractive: the answer is a sentence of the document
+        assert user.endswith(meta["question"]) and meta["question"].endswith("?")
+    assert {s["metadata"]["with_context"] for s in train} == {True, False}
+    seed_questions = {qa["question"] for s in SEEDS for qa in s["questions_and_answers"]}
+    assert not seed_questions & {s["metadata"]["question"] for s in train}  # held out
+
+    test = read_jsonl(out / "test_knowledge_maritime_orlin.jsonl")
+    assert [t["messages"][0]["content"] for t in test] == ["Who built the Orlin lighthouse?", "Who kept the Orlin lighthouse?"]
+    assert test[1]["metadata"]["facts"] == ["Ada Voss", "40"]
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["samples"] == len(train) and summary["units"] == 4
+    assert summary["generated"] == summary["kept"] + sum(summary["dropped"].values())
+    assert summary["leaves"]["knowledge_maritime_orlin"]["kept"] == summary["kept"]
+    recipe = yaml.safe_load((out / "recipe.yaml").read_text())
+    assert recipe["phases"][0] == {"name": "knowledge", "datasets": [{"path": "train_knowledge_maritime_orlin.jsonl", "weight": 1.0}]}
+
+    # a finished run re-run does nothing and changes nothing
+    before = (out / "train_knowledge_maritime_orlin.jsonl").read_bytes()
+    again = run_generate(leaf, out, engine, paraphrases=1)
+    assert any(e.type == "log" and "4 of 4 units were already done" in e.message for e in again)
+    assert not [e for e in again if e.type == "progress"]
+    assert (out / "train_knowledge_maritime_orlin.jsonl").read_bytes() == before
+
+
+def test_resume_after_sigkill(tmp_path, engine):
+    leaf = make_leaf(tmp_path)
+    out = tmp_path / "data"
+    command = [sys.executable, "-m", "ilabdesk", "generate", "--leaf", str(leaf), "--output", str(out),
+               "--samples-per-seed", "1", "--paraphrases", "0", "--questions-per-answer", "1", "--json"]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+    try:
+        for line in child.stdout:
+            event = Event.from_json(line)
+            assert event.type != "error", event.message
+            if event.type == "progress" and event.done >= 1:
+                break
+        child.send_signal(signal.SIGKILL)  # somewhere in the second unit
+    finally:
+        child.kill()
+        child.wait()
+    train_path = out / "train_knowledge_maritime_orlin.jsonl"
+    journal = read_jsonl(out / ".sdg" / "journal.jsonl")
+    finished_before = {r["unit"] for r in journal}
+    assert 1 <= len(finished_before) < 4
+    kept_before = [line for line in train_path.read_text().splitlines()
+                   if line.strip() and json.loads(line)["metadata"]["unit"] in finished_before]
+
+    events = run_generate(leaf, out, engine)  # the same settings as the command line above
+    assert events[-1].type == "done", events[-1]
+    assert any(e.type == "log" and "resuming" in e.message for e in events)
+    journal = read_jsonl(out / ".sdg" / "journal.jsonl")
+    units = [r["unit"] for r in journal]
+    assert sorted(units) == sorted(set(units)) and len(units) == 4  # every unit once
+    lines = train_path.read_text().splitlines()
+    assert len(lines) == len(set(lines)) == sum(r["samples"] for r in journal)  # no duplicate
+    assert all(line in lines for line in kept_before)  # nothing lost
+
+
+def test_teacher_output_that_does_not_parse_is_counted(engine):
+    from ilabdesk.sdg.knowledge import QUESTION
+    from ilabdesk.sdg.teacher import Teacher
+
+    teacher = Teacher(engine)
+    messages = [{"role": "user", "content": "Write a question about lighthouses."}]
+    assert teacher.json([messages, messages], QUESTION, seed=3, max_tokens=3) == [None, None]  # cut-off JSON
+    assert teacher.calls == 2
+
+
+def test_no_usable_facts_is_an_error_not_an_empty_dataset(tmp_path, engine):
+    leaf = make_leaf(tmp_path, doc="# Orlin\n\n## Notes\n\nShort.\n", seeds=[
+        {"context": "Tiny.", "questions_and_answers": [{"question": "What?", "answer": "Tiny."}]}])
+    with pytest.raises(UserError, match="no training samples were kept"):
+        run_generate(leaf, tmp_path / "data", engine)
+    assert json.loads((tmp_path / "data" / "summary.json").read_text())["samples"] == 0
