@@ -177,6 +177,7 @@ def export_fused(hf_dir: Path, adapter_dir: Path | None, base_gguf: Path, out_pa
 def quantize(source: Path, out_path: Path, qtype: str = "Q4_K_M", threads: int = 0) -> Path:
     """Quantize a GGUF with llama.cpp's quantizer (in-process, no external binary)."""
     import ctypes
+    import logging
 
     import llama_cpp
 
@@ -187,8 +188,15 @@ def quantize(source: Path, out_path: Path, qtype: str = "Q4_K_M", threads: int =
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
     params.nthread = threads
-    with atomic_path(out_path) as tmp:
-        status = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), ctypes.byref(params))
-        if status != 0:
-            raise UserError(f"{source}: llama.cpp could not quantize this model to {qtype} (status {status})")
+
+    log = logging.getLogger("llama-cpp-python")  # llama.cpp prints a line per tensor otherwise
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        with atomic_path(out_path) as tmp:
+            status = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), ctypes.byref(params))
+            if status != 0:  # raised inside the block, so the temp file is never renamed into place
+                raise UserError(f"{source}: llama.cpp could not quantize this model to {qtype} (status {status})")
+    finally:
+        log.setLevel(level)
     return out_path

@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory):
-    from tests.training.tiny import tiny_gguf, tiny_hf_dir
+    from training.tiny import tiny_gguf, tiny_hf_dir
 
     root = tmp_path_factory.mktemp("tiny")
     hf = tiny_hf_dir(root / "hf")
@@ -16,6 +16,6 @@ def tiny(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def facts_data(tmp_path_factory):
-    from tests.training.facts import write_dataset
+    from training.facts import write_dataset
 
     return write_dataset(tmp_path_factory.mktemp("facts"), system="You are a helpful assistant.")

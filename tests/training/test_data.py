@@ -102,7 +102,7 @@ def test_packing_keeps_samples_apart(tiny, tokenizer):
 
     def loss_sum(batch: list[Sample]) -> float:
         ids, pos, tgt = pack(batch, 512, 2)
-        hidden = model.model(input_ids=torch.tensor(ids), position_ids=torch.tensor(pos)).last_hidden_state
+        hidden = model.model(input_ids=torch.tensor(ids), position_ids=torch.tensor(pos), use_cache=False).last_hidden_state
         targets = torch.tensor(tgt)
         where = targets != IGNORE
         logits = model.lm_head(hidden[where])
