@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build ilabdesk-<version>.dmg for Apple silicon Macs with Briefcase.
-# UNTESTED in this project's CI (it needs macOS 13.5+ on arm64 with the Xcode
+# UNTESTED in this project's CI (it needs macOS 14+ on arm64 with the Xcode
 # command line tools); the configuration itself is checked on Linux by
 # tests/installers/test_briefcase_config.py through Briefcase's own parser.
 #
@@ -38,7 +38,7 @@ fi
 # The Python building it must be the version Briefcase bundles (3.x of $VENV).
 mkdir -p build/wheels
 if ! ls build/wheels/llama_cpp_python-*.whl >/dev/null 2>&1; then
-    CMAKE_ARGS="${ILABDESK_LLAMA_CMAKE_ARGS:--DGGML_METAL=on}" MACOSX_DEPLOYMENT_TARGET=13.5 \
+    CMAKE_ARGS="${ILABDESK_LLAMA_CMAKE_ARGS:--DGGML_METAL=on}" MACOSX_DEPLOYMENT_TARGET=14.0 \
         "$VENV/bin/pip" wheel --no-deps --wheel-dir build/wheels "llama-cpp-python>=0.3.8"
 fi
 

@@ -96,7 +96,7 @@ def test_platform_specific_requirements():
         assert any(r.startswith("torch") for r in app.requires)
         assert any(r.startswith("llama-cpp-python") for r in app.requires)
     # Apple silicon only (mlx has no x86_64 wheels), a thin arm64 bundle.
-    assert mac.universal_build is False and mac.min_os_version == "13.5"
+    assert mac.universal_build is False and mac.min_os_version == "14.0"
     # The Linux packages take torch's CPU build, not PyPI's multi-GB CUDA one.
     assert "torch==2.13.0+cpu" in linux.requires and "torch==2.13.0+cpu" not in mac.requires
     # Local template: the build never needs GitHub.
