@@ -131,7 +131,10 @@ class ChatThread(QObject):
         _live.discard(self)
         self.stop()
         if self.thread.isRunning():
-            self.requestClose.emit()
+            try:
+                self.requestClose.emit()  # the engine is freed on its own thread, which then ends
+            except RuntimeError:  # this handle was deleted with its pane: just end the thread
+                self.thread.quit()
             if not self.thread.wait(wait_ms):
                 self.thread.quit()
                 self.thread.wait(1000)

@@ -408,11 +408,12 @@ class JobQueue(QObject):
         root = paths().jobs
         if not root.is_dir():
             return
-        folders = sorted((d for d in root.iterdir() if (d / "spec.json").exists()), reverse=True)[:limit]
-        for folder in reversed(folders):
+        known = {job.job_dir for job in self.jobs}  # jobs started before the history was read
+        folders = sorted((d for d in root.iterdir() if (d / "spec.json").exists() and d not in known), reverse=True)
+        for folder in reversed(folders[:limit]):
             job = JobRun.from_journal(folder, self)
             if job is not None:
-                self.jobs.append(job)
+                self.jobs.insert(0, job)
                 self.added.emit(job)
 
     def shutdown(self, wait_ms: int = 3000) -> None:

@@ -128,7 +128,7 @@ class JobsPanel(QWidget):
         item = self._items.get(job.job_dir)
         if item is None:
             item = QListWidgetItem()
-            self.list.insertItem(0, item)
+            self.list.insertItem(self._row_for(job.job_dir.name), item)
             self._items[job.job_dir] = item
         item.setData(Qt.ItemDataRole.UserRole, job)
         item.setText(describe(job))
@@ -139,6 +139,14 @@ class JobsPanel(QWidget):
             self.list.setCurrentItem(item)
         if self.list.currentItem() is item:
             self._on_selected(item, None)
+
+    def _row_for(self, name: str) -> int:
+        """Newest first: job folder names start with their start time."""
+        for row in range(self.list.count()):
+            other = self.list.item(row).data(Qt.ItemDataRole.UserRole)
+            if other is not None and other.job_dir.name < name:
+                return row
+        return self.list.count()
 
     @Slot()
     def _on_job_changed(self) -> None:

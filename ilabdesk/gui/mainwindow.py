@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -79,7 +79,9 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_state()
         self.statusBar().showMessage("Ready")
-        QTimer.singleShot(0, self._after_show)
+        self._started = False
+        self.ready = False  # True once the deferred start-up work ran
+        self._closed = False
 
     @property
     def chat(self) -> ChatCompare:
@@ -196,9 +198,25 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._started and self.windowHandle() is not None:
+            self.windowHandle().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Start the deferred work once the window is really on screen (its first expose)."""
+        if event.type() == QEvent.Type.Expose and not self._started and watched is self.windowHandle():
+            if self.windowHandle().isExposed():
+                self._started = True
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, self._after_show)
+        return super().eventFilter(watched, event)
+
     @Slot()
     def _after_show(self) -> None:
-        """Work that can wait until the window is on screen."""
+        """Work that can wait until the window is on screen: history, models, last taxonomy, welcome."""
+        if self._closed:
+            return
         self.jobs.load_history()
         self.chat.refresh_models()
         root = self._initial_taxonomy or self.settings.value("taxonomy", None)
@@ -206,7 +224,9 @@ class MainWindow(QMainWindow):
             self.open_taxonomy(Path(root))
         elif self._first_run_welcome and not self.settings.value("welcomed", False, type=bool):
             self.settings.setValue("welcomed", True)
+            self.ready = True
             self.show_welcome()
+        self.ready = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.editor.maybe_close():
@@ -232,6 +252,7 @@ class MainWindow(QMainWindow):
         from ilabdesk.gui.background import wait_for_background
 
         wait_for_background(10_000)
+        self._closed = True
         event.accept()
 
     # --- taxonomy ---------------------------------------------------------------

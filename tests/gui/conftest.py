@@ -53,6 +53,7 @@ def window(qtbot, answers):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.ready)  # job history and model lists are read after the first paint
     yield win
     win.jobs.shutdown()
     answers.reply = QMessageBox.StandardButton.Discard  # drop unsaved edits

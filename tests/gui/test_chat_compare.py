@@ -131,7 +131,7 @@ def test_compare_in_chat_after_training_loads_base_and_adapter(window, qtbot):
     (job_dir / "events.jsonl").write_text(Event.finished("trained 10 steps", run=str(run)).to_json() + "\n")
     window.jobs.load_history()
     panel = window.jobs_panel
-    panel.select(window.jobs.jobs[-1])
+    panel.select(next(job for job in window.jobs.jobs if job.spec.kind == "train"))
     assert panel.compare_button.isVisible() and panel.compare_button.isEnabled()
 
     qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)

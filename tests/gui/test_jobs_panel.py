@@ -63,7 +63,7 @@ def test_killed_job_process_shows_error_app_stays_up_and_resumes(window, qtbot):
     assert "crashed" in panel.title.text() and "killed" in panel.title.text()
     assert panel.resume_button.isEnabled()
     qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)
-    resumed = window.jobs.jobs[-1]
+    resumed = next(j for j in window.jobs.jobs if j.job_dir == job.job_dir)
     assert resumed is not job and resumed.job_dir == job.job_dir
     qtbot.waitUntil(lambda: resumed.state == RUNNING, timeout=20_000)
     resumed.cancel()
@@ -86,3 +86,11 @@ def test_history_lists_earlier_jobs(window, qtbot):
     later.load_history()
     assert [j.state for j in later.jobs] == [FINISHED]
     assert later.jobs[0].result == {"total": 1}
+
+
+def test_history_read_late_does_not_duplicate_running_jobs(window, qtbot):
+    job = window.start_job(COUNT, {"n": 3, "sleep": 0.05})
+    window.jobs.load_history()  # e.g. read after the user already started a job
+    assert [j.job_dir for j in window.jobs.jobs].count(job.job_dir) == 1
+    assert window.jobs_panel.list.count() == 1
+    qtbot.waitUntil(lambda: job.state == FINISHED, timeout=20_000)
