@@ -57,7 +57,8 @@ class MLXTrainer:
     # --- batches and loss in the tuner's calling convention --------------------------------
     def _arrays(self, samples: list[Sample]):
         mx = self.mx
-        width = max(len(s.input_ids) for s in samples)
+        # Round widths up so the tuner's compiled step sees few distinct shapes (each one recompiles).
+        width = -(-max(len(s.input_ids) for s in samples) // 64) * 64
         ids = [s.input_ids + [self.pad_id] * (width - len(s.input_ids)) for s in samples]
         tgt = [s.targets + [IGNORE] * (width - len(s.targets)) for s in samples]
         return mx.array(ids), mx.array(tgt)
@@ -104,6 +105,8 @@ class MLXTrainer:
 
         def work() -> None:
             try:
+                # MLX streams belong to a thread: this one needs its own.
+                trainer.mx.set_default_stream(trainer.mx.new_stream(trainer.mx.default_device()))
                 with _quiet_tuner():
                     train(
                         self.model, self.optimizer, [None] * total, None,
@@ -121,6 +124,12 @@ class MLXTrainer:
 
         if start >= total:
             return
+        # Arrays are bound to the stream of the thread that made them: materialise
+        # everything the tuner's thread will touch before handing it over.
+        mx = self.mx
+        if not self.optimizer.state:
+            self.optimizer.init(self.model.trainable_parameters())
+        mx.eval(self.model.parameters(), self.optimizer.state, mx.random.state)
         thread = threading.Thread(target=work, name="mlx-tuner", daemon=True)
         thread.start()
         try:
