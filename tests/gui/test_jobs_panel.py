@@ -94,3 +94,24 @@ def test_history_read_late_does_not_duplicate_running_jobs(window, qtbot):
     assert [j.job_dir for j in window.jobs.jobs].count(job.job_dir) == 1
     assert window.jobs_panel.list.count() == 1
     qtbot.waitUntil(lambda: job.state == FINISHED, timeout=20_000)
+
+
+def test_job_dialogs_start_from_the_open_leaf(window, sample, qtbot):
+    from ilabdesk.gui.job_dialogs import JobDialog
+
+    leaf = sample / "knowledge/geography/islands/quellmoor_island/qna.yaml"
+    window.open_leaf(leaf)
+    generate = JobDialog("generate", window.job_defaults("generate"), window)
+    qtbot.addWidget(generate)
+    args = generate.args()
+    assert args["taxonomy"] == str(sample) and args["leaves"] == [str(leaf.parent)]
+    from ilabdesk.settings import paths
+
+    assert Path(args["output"]).parent == paths().datasets and Path(args["output"]).name.startswith("quellmoor_island-")
+    train = JobDialog("train", window.job_defaults("train"), window)
+    qtbot.addWidget(train)
+    train._accept()
+    assert train.result() == 0 and "Dataset folder" in train.error.text()  # required, none generated yet
+    convert = JobDialog("convert", {"run": "/runs/r1", "quantize": "Q8_0"}, window)
+    qtbot.addWidget(convert)
+    assert convert.args() == {"run": "/runs/r1", "quantize": "Q8_0"}
