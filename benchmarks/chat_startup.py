@@ -48,13 +48,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="0: physical cores")
     args = parser.parse_args()
 
     from ilabdesk.chat.llama import physical_cores
     from ilabdesk.models.default import default_model_path
 
     model = str(default_model_path())
-    threads = physical_cores()
+    threads = args.threads or physical_cores()
     n_ctx = 4096  # ilabdesk's default context_length
     home = tempfile.mkdtemp(prefix="ilabdesk-bench-")
     env = {**os.environ, "ILABDESK_HOME": home}
