@@ -143,7 +143,7 @@ def endpoint_scaling(leaf: Path, root: Path, samples_per_seed: int, threads: int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--samples-per-seed", type=int, default=3)
+    parser.add_argument("--samples-per-seed", type=int, default=5)
     parser.add_argument("--endpoint", action="store_true", help="also measure a local llama_cpp.server at concurrency 1/2/4")
     args = parser.parse_args()
 

@@ -18,10 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: the configured base, origin/main; 'empty' = every leaf)")
     parser.add_argument("--teacher", metavar="MODEL|URL", help="teacher model: library name, GGUF path or "
                         "OpenAI-compatible URL (URL#model); default: the embedded model")
-    parser.add_argument("--samples-per-seed", type=int, default=3, metavar="N",
-                        help="questions asked per seed example and document chunk (default 3)")
-    parser.add_argument("--paraphrases", type=int, default=1, metavar="N",
-                        help="rewordings of each knowledge question (default 1)")
+    parser.add_argument("--samples-per-seed", type=int, default=5, metavar="N",
+                        help="answer sentences asked about per seed example and document chunk (default 5)")
+    parser.add_argument("--paraphrases", type=int, default=2, metavar="N",
+                        help="rewordings of each knowledge question, each with its own seed (default 2)")
     parser.add_argument("--questions-per-answer", type=int, default=2, metavar="N",
                         help="knowledge questions asked for each answer sentence, with different seeds (default 2)")
     parser.add_argument("--judge", action=argparse.BooleanOptionalAction, default=None,

@@ -22,8 +22,17 @@ QUESTIONS = 3
 _EXAMPLE = ("When was the old stone bridge built?", "The old stone bridge was built in 1602.")
 
 
-def draft_seed_examples(leaf, texts: list[str], *, teacher: str | None = None, engine=None, seed: int = 7) -> Path:
-    """Write `qna.draft.yaml` beside the leaf with up to 5 contexts x 3 Q&A drafted from `texts`."""
+def draft_seed_examples(
+    leaf,
+    texts: list[str],
+    *,
+    teacher: str | None = None,
+    engine=None,
+    seed: int = 7,
+    contexts: int = CONTEXTS,
+    questions: int = QUESTIONS,
+) -> Path:
+    """Write `qna.draft.yaml` beside the leaf with up to `contexts` x `questions` Q&A drafted from `texts`."""
     from ilabdesk.documents.chunk import chunk_text
     from ilabdesk.sdg.knowledge import QUESTION, KnowledgeGenerator, SeedExample
     from ilabdesk.sdg.prompts import load_prompts, model_family
@@ -42,17 +51,17 @@ def draft_seed_examples(leaf, texts: list[str], *, teacher: str | None = None, e
         passages = [c for text in texts for c in chunk_text(text, 120, 0, engine.count_tokens)]
         passages.sort(key=lambda p: -sum(fact_score(s) for s in answer_candidates(p)))
         seeds = []
-        for index, passage in enumerate(passages[: CONTEXTS * 2]):
-            if len(seeds) == CONTEXTS:
+        for index, passage in enumerate(passages[: contexts * 2]):
+            if len(seeds) == contexts:
                 break
-            candidates = sorted(answer_candidates(passage), key=lambda s: -fact_score(s))[: QUESTIONS + 2]
-            if len(candidates) < QUESTIONS:
+            candidates = sorted(answer_candidates(passage), key=lambda s: -fact_score(s))[: questions + 2]
+            if len(candidates) < questions:
                 continue
             conversations = [generator.question_prompt(passage, example, answer) for answer in candidates]
             replies = generator.teacher.json(conversations, QUESTION, seed + index)
             qas = []
             for answer, reply in zip(candidates, replies):
-                if reply and check_question(reply["question"], answer, passage)[0] and len(qas) < QUESTIONS:
+                if reply and check_question(reply["question"], answer, passage)[0] and len(qas) < questions:
                     qas.append({"question": reply["question"], "answer": answer})
             if qas:
                 seeds.append({"context": passage.strip(), "questions_and_answers": qas})

@@ -36,8 +36,8 @@ from ilabdesk.sdg.prompts import json_text, render
 from ilabdesk.sdg.teacher import Teacher, object_schema, text_field
 from ilabdesk.sdg.text import answer_candidates, check_question, fact_score, grounded, points_at, similarity, window, words
 
-QUESTION = object_schema(question=text_field(200))
-QUESTION_ANSWER = object_schema(question=text_field(200), answer=text_field(400))
+QUESTION = object_schema(question=text_field())
+QUESTION_ANSWER = object_schema(question=text_field(), answer=text_field())
 
 
 @dataclass

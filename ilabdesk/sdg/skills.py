@@ -22,8 +22,8 @@ from ilabdesk.sdg.prompts import json_text, render
 from ilabdesk.sdg.teacher import Teacher, object_schema, text_field
 from ilabdesk.sdg.text import similarity, words
 
-CONTEXT = object_schema(context=text_field(1500))
-QUESTION = object_schema(question=text_field(400))
+CONTEXT = object_schema(context=text_field())
+QUESTION = object_schema(question=text_field())
 
 
 class SkillGenerator:
@@ -78,7 +78,7 @@ class SkillGenerator:
                 messages += self._shots(template, [(template["user"], {"context": json_text(s.context)}) for s in shown])
                 messages.append({"role": "user", "content": template["user"]})
                 conversations.append(messages)
-            replies = self.teacher.json(conversations, CONTEXT, base, max_tokens=400)
+            replies = self.teacher.json(conversations, CONTEXT, base, max_tokens=250)
             contexts = [r["context"] if r else None for r in replies]
 
         conversations = []

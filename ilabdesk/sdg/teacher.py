@@ -27,8 +27,11 @@ def object_schema(**properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def text_field(max_length: int) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": max_length}
+def text_field() -> dict[str, Any]:
+    """A non-empty string. No maxLength: llama.cpp expands it into one nested grammar rule per
+    character, and a long one (a 1500-character context) overflows its stack. `max_tokens`
+    bounds the length instead, and a reply cut short fails to parse and is counted."""
+    return {"type": "string", "minLength": 1}
 
 
 VERDICT = object_schema(verdict={"type": "string", "enum": ["yes", "no"]})

@@ -96,3 +96,27 @@ def test_ingest_job_reports_events(tmp_path, leaf_dir):
     assert [e.type for e in events][-1] == "done", events[-1]
     assert events[-1].data["markdown"] == ["a.md"]
     assert any(e.type == "artifact" and e.data["kind"] == "leaf" for e in events)
+
+
+def test_teacher_drafts_seed_examples_for_review(tmp_path, leaf_dir):
+    from ilabdesk.chat.factory import open_engine
+    from ilabdesk.documents.draft import draft_seed_examples
+    from ilabdesk.sdg.generate import teacher_threads
+
+    text = (
+        "The Orlin lighthouse was built in 1871 by the harbor guild of Semmet. Its lamp burns kelp oil and "
+        "can be seen from 31 kilometers away. Ada Voss was the keeper of the Orlin lighthouse for 40 years. "
+        "The lighthouse tower is 28 meters tall and has 140 steps."
+    )
+    before = (leaf_dir / "qna.yaml").read_text()
+    with open_engine(None, threads=teacher_threads()) as engine:
+        path = draft_seed_examples(load_leaf(leaf_dir), [text], engine=engine, contexts=1, questions=2)
+    assert path == leaf_dir / "qna.draft.yaml"
+    assert (leaf_dir / "qna.yaml").read_text() == before  # never merged silently
+    assert path.read_text().startswith("# Draft seed examples")
+    draft = yaml.safe_load(path.read_text())
+    assert len(draft["seed_examples"]) <= 1
+    for example in draft["seed_examples"]:
+        assert example["context"] == text
+        for qa in example["questions_and_answers"]:
+            assert qa["answer"] in text and qa["question"].endswith("?")
