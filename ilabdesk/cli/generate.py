@@ -47,7 +47,8 @@ def _run(args: argparse.Namespace) -> int:
     taxonomy = args.taxonomy or config["taxonomy"]["path"]
     job_args = {
         "taxonomy": str(Path(taxonomy).resolve()) if taxonomy else None,
-        "leaves": [str(Path(p).resolve()) for p in args.leaf] if args.leaf else None,
+        # a leaf path that is not found here is looked up inside the taxonomy by the job
+        "leaves": [str(Path(p).resolve()) if Path(p).exists() else p for p in args.leaf] if args.leaf else None,
         "base": args.base or config["taxonomy"]["base"],
         "teacher": args.teacher,
         "output": str(Path(args.output).resolve()),
