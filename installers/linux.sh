@@ -12,8 +12,8 @@
 #
 # Environment:
 #   ILABDESK_TORCH_INDEX   index with the CPU build of torch (default: PyTorch's
-#                          CPU index; set it empty where pip already finds the
-#                          wheel, e.g. a local wheelhouse in pip.conf)
+#                          CPU index, used when it answers; set it empty where
+#                          pip already finds the wheel, e.g. a local wheelhouse)
 #   ILABDESK_GPG_IDENTITY  sign the package with this GPG key (default: unsigned)
 #   DPKG_DEB_COMPRESSOR_TYPE / _LEVEL  dpkg-deb's compression (default xz); CI
 #                          uses gzip level 1 to save minutes
@@ -35,8 +35,13 @@ fi
 "$VENV/bin/python" installers/sync_briefcase.py --check
 
 TORCH_INDEX=${ILABDESK_TORCH_INDEX-https://download.pytorch.org/whl/cpu}
-if [ -n "$TORCH_INDEX" ]; then
+# An unreachable index costs pip retries for every one of ~100 requirements:
+# use it only if it answers (offline hosts keep torch's CPU wheel in a local
+# wheelhouse or mirror instead).
+if [ -n "$TORCH_INDEX" ] && "$VENV/bin/python" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)" "$TORCH_INDEX" 2>/dev/null; then
     export PIP_EXTRA_INDEX_URL="${PIP_EXTRA_INDEX_URL:+$PIP_EXTRA_INDEX_URL }$TORCH_INDEX"
+elif [ -n "$TORCH_INDEX" ]; then
+    echo "note: $TORCH_INDEX is unreachable; pip must find torch==2.13.0+cpu in its configured indexes" >&2
 fi
 
 # A fresh bundle every time: `create` never overwrites one without asking.
