@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import traceback
 import uuid
@@ -66,10 +65,13 @@ def run_events(spec: JobSpec, cancel: Cancel | None = None) -> Iterator[Event]:
 
 
 def self_command() -> list[str]:
-    """The command that re-runs this app: the frozen binary, or this Python with -m ilabdesk."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "ilabdesk"]
+    """The command that re-runs this app: the packaged app's launcher, or this Python with -m ilabdesk.
+
+    Briefcase bundles don't set sys.frozen; ilabdesk.bundle recognises them.
+    """
+    from ilabdesk.bundle import app_command
+
+    return app_command()
 
 
 def child_main(spec_path: Path) -> int:

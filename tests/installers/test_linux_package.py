@@ -44,6 +44,11 @@ answer = engine.complete(
     GenerationParams(temperature=0.0, max_tokens=24, seed=0),
 )
 engine.close()
+# Background jobs re-run the app: its launcher, without the test hook below.
+import os, subprocess
+from ilabdesk.jobs.runner import self_command
+env = {k: v for k, v in os.environ.items() if k != "BRIEFCASE_MAIN_MODULE"}
+rerun = subprocess.run([*self_command(), "--version"], capture_output=True, text=True, env=env).stdout.strip()
 import torch
 print(json.dumps({
     "executable": sys.executable,
@@ -51,6 +56,7 @@ print(json.dumps({
     "resources": str(bundle.resources_dir()),
     "in_bundle": bundle.in_app_bundle(),
     "app_command": bundle.app_command(),
+    "rerun": rerun,
     "data": str(paths().data),
     "answer": answer,
     "torch": torch.__version__,
@@ -144,6 +150,7 @@ def test_embedded_model_answers_from_inside_the_package_offline(installed, user_
     assert Path(report["model"]).is_relative_to(lib / "app_packages")
     assert Path(report["resources"]) == lib / "app/resources"
     assert report["in_bundle"] is True and report["app_command"] == [report["executable"]]
+    assert report["rerun"] == f"ilabdesk {VERSION}"
     # Writable data goes to the user's XDG folders, never into the package.
     assert report["data"] == str(Path(user_env["HOME"]) / ".local/share/ilabdesk")
     assert "Paris" in report["answer"]
