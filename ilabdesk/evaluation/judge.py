@@ -17,7 +17,7 @@ from ilabdesk.chat.engine import GenerationParams, Message
 JUDGE_SCHEMA = {
     "type": "object",
     "properties": {
-        "reason": {"type": "string", "maxLength": 240},
+        "reason": {"type": "string"},  # no maxLength: long bounds overflow llama.cpp grammars; max_tokens caps it
         "score": {"type": "integer", "minimum": 1, "maximum": 10},
     },
     "required": ["reason", "score"],
