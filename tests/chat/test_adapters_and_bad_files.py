@@ -26,7 +26,7 @@ def base():
 
 @pytest.fixture(scope="module")
 def base_answer(base):
-    with open_engine(str(base), context_length=256) as engine:
+    with open_engine(str(base), context_length=256, threads=1) as engine:
         return engine.complete(FRANCE, GREEDY)
 
 
@@ -76,7 +76,7 @@ def test_metadata_of_the_embedded_model(base):
 def test_zero_lora_keeps_the_base_answer(tmp_path, base, base_answer, capfd, make_lora):
     adapter = make_lora(tmp_path / "zero.gguf", base, b_scale=0.0)
     capfd.readouterr()
-    with open_engine(str(base), adapter=str(adapter), context_length=256) as engine:
+    with open_engine(str(base), adapter=str(adapter), context_length=256, threads=1) as engine:
         assert engine.adapter_info.kind == "adapter"
         assert engine.complete(FRANCE, GREEDY) == base_answer
     assert capfd.readouterr().err == "", "llama.cpp must not log to stderr"
@@ -84,7 +84,7 @@ def test_zero_lora_keeps_the_base_answer(tmp_path, base, base_answer, capfd, mak
 
 def test_nonzero_lora_changes_the_answer(tmp_path, base, base_answer, make_lora):
     adapter = make_lora(tmp_path / "strong.gguf", base, b_scale=2.0, targets=("attn_q", "attn_v", "ffn_up"))
-    with open_engine(str(base), adapter=str(adapter), context_length=256) as engine:
+    with open_engine(str(base), adapter=str(adapter), context_length=256, threads=1) as engine:
         changed = engine.complete(FRANCE, GREEDY)
     assert changed != base_answer
 

@@ -10,7 +10,7 @@ from ilabdesk.cli import main
 
 
 def test_question_prints_the_answer(capsys):
-    assert main(["chat", "-q", "What is the capital of France?", "--max-tokens", "16"]) == 0
+    assert main(["chat", "-q", "What is the capital of France?", "--max-tokens", "16", "--threads", "1"]) == 0
     captured = capsys.readouterr()
     assert "Paris" in captured.out
     assert captured.err == ""
@@ -29,7 +29,7 @@ def test_interactive_session_saves_transcripts(tmp_path, monkeypatch, capsys, ap
         "/q",
     ]) + "\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(script))
-    assert main(["chat", "--max-tokens", "8", "--temperature", "0", "--system", "Be brief."]) == 0
+    assert main(["chat", "--max-tokens", "8", "--temperature", "0", "--system", "Be brief.", "--threads", "1"]) == 0
     err = capsys.readouterr().err
     assert "saved to" in err and "unknown command /x" in err and "new conversation" in err
 

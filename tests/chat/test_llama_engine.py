@@ -20,7 +20,8 @@ GREEDY = GenerationParams(temperature=0.0, max_tokens=16)
 @pytest.fixture(scope="module")
 def engine():
     # A small context keeps the trimming test cheap; every other prompt here is short.
-    with open_engine(None, context_length=256) as eng:
+    # One thread: llama.cpp's thread barriers crawl when the test machine is oversubscribed.
+    with open_engine(None, context_length=256, threads=1) as eng:
         yield eng
 
 

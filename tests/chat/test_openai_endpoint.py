@@ -41,7 +41,7 @@ def server():
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()),
-         "--model_alias", "smol", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "512",
+         "--model_alias", "smol", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "512", "--n_threads", "1",
          "--flash_attn", "true", "--api_key", KEY, "--verbose", "false"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
