@@ -103,3 +103,26 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     DatasetDir(tmp_path, {"seed": 1}).close()
     with pytest.raises(UserError, match="other settings \\(seed\\)"):
         DatasetDir(tmp_path, {"seed": 2})
+
+
+def test_prompts_are_overridable_per_model_family():
+    import pytest
+
+    from ilabdesk.errors import UserError
+    from ilabdesk.sdg.prompts import load_prompts, model_family, render
+    from ilabdesk.settings import paths
+
+    assert model_family(None) == "smollm"
+    assert model_family("/models/Mistral-7B-Instruct.Q4_K_M.gguf") == "mistral"
+    assert model_family("http://127.0.0.1:8000/v1#granite-3b") == "granite"
+    folder = paths().config / "prompts"
+    folder.mkdir()
+    (folder / "mistral.yaml").write_text("paraphrase:\n  system: Say it differently.\n", encoding="utf-8")
+    assert load_prompts("mistral")["paraphrase"]["system"] == "Say it differently."
+    assert load_prompts("mistral")["paraphrase"]["examples"]  # keys not overridden keep the bundled value
+    assert load_prompts("smollm")["paraphrase"]["system"] != "Say it differently."
+    (folder / "default.yaml").write_text("paraphrse: {}\n", encoding="utf-8")
+    with pytest.raises(UserError, match="unknown prompt name"):
+        load_prompts("llama")
+    with pytest.raises(UserError, match="passage"):
+        render("Text: {{passage}}", question="q")
