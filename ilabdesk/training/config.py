@@ -31,8 +31,8 @@ class TrainConfig:
     warmup_ratio: float = 0.05
     weight_decay: float = 0.0
     iters: int | None = None
-    epochs: float = 3.0
-    batch_size: int = 8
+    epochs: float = 4.0
+    batch_size: int = 4
     max_seq_len: int = 512
     seed: int = 42
     checkpoint_every: int = 25
