@@ -1,7 +1,7 @@
 """`ilabdesk run` end to end with the real jobs and the embedded model, on tiny settings.
 
-One skill leaf of the sample, one synthetic sample per seed, two training
-steps: the point is that every real stage hands the next what it needs (the
+The sample's knowledge leaf, one synthetic question per seed and source, no
+teacher judging, two training steps: the point is that every real stage hands the next what it needs (the
 dataset, the run folder, the GGUF files), that report.json names them, and
 that a second run skips every stage. The quality targets are measured by
 benchmarks/pipeline.py, which takes minutes.
@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from ilabdesk.pipeline.sample import SAMPLE_SKILL_LEAF, install_sample
+from ilabdesk.pipeline.sample import SAMPLE_KNOWLEDGE_LEAF, install_sample
 
-pytestmark = pytest.mark.slow
+# Minutes even on an idle laptop (real SDG, training and conversion): excluded with -m "not slow".
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 TINY = {
-    "generate": {"samples_per_seed": 1, "judge": False},
+    "generate": {"samples_per_seed": 1, "paraphrases": 0, "judge": False},
     "train": {"iters": 2, "batch_size": 2, "max_seq_len": 128, "checkpoint_every": 1},
     "evaluate": {"general": 1, "choice_limit": 1, "max_tokens": 16},
 }
@@ -30,7 +31,7 @@ def test_run_all_stages_then_skip_them(tmp_path):
 
     taxonomy = install_sample(tmp_path / "sample")
     out = tmp_path / "out"
-    args = {"taxonomy": str(taxonomy), "output": str(out), "leaves": [SAMPLE_SKILL_LEAF], "judge": "none", **TINY}
+    args = {"taxonomy": str(taxonomy), "output": str(out), "leaves": [SAMPLE_KNOWLEDGE_LEAF], "judge": "none", **TINY}
     events = list(run(args, Cancel()))
     assert events[-1].type == "done", [e.message for e in events if e.type in ("error", "log")][-5:]
     report = json.loads((out / "report.json").read_text())
