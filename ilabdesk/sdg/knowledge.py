@@ -170,11 +170,14 @@ class KnowledgeGenerator:
         messages.append({"role": "user", "content": render(template["user"], answer=answer)})
         return messages
 
-    def _paraphrase_prompt(self, question: str) -> list[Message]:
+    def _paraphrase_prompt(self, passage: str, question: str) -> list[Message]:
+        """The rewrite request starts with the same system message (the passage) as the unit's
+        question prompts, so llama.cpp keeps the passage in its cache across all calls of a chunk."""
+        system = self.prompts["knowledge_qa" if self.answer_mode == "free" else "knowledge_question"]["system"]
         template = self.prompts["paraphrase"]
-        messages: list[Message] = [{"role": "system", "content": template["system"]}]
+        messages: list[Message] = [{"role": "system", "content": render(system, passage=passage)}]
         for original, rewritten in template.get("examples", []):
-            messages.append({"role": "user", "content": original})
+            messages.append({"role": "user", "content": render(template["user"], question=original)})
             messages.append({"role": "assistant", "content": '{"question": "' + json_text(rewritten) + '"}'})
         messages.append({"role": "user", "content": render(template["user"], question=question)})
         return messages
@@ -230,7 +233,7 @@ class KnowledgeGenerator:
         fresh = self._unique(pairs, [], outcome)
         for round_ in range(self.paraphrases):
             originals = [p for p in fresh if p["origin"] == "question"]
-            prompts = [self._paraphrase_prompt(p["question"]) for p in originals]
+            prompts = [self._paraphrase_prompt(passage, p["question"]) for p in originals]
             replies = self.teacher.json(prompts, QUESTION, seed + 1 + round_, max_tokens=80)
             rewritten = []
             for pair, reply in zip(originals, replies):

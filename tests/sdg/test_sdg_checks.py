@@ -117,10 +117,10 @@ def test_prompts_are_overridable_per_model_family():
     assert model_family("http://127.0.0.1:8000/v1#granite-3b") == "granite"
     folder = paths().config / "prompts"
     folder.mkdir()
-    (folder / "mistral.yaml").write_text("paraphrase:\n  system: Say it differently.\n", encoding="utf-8")
-    assert load_prompts("mistral")["paraphrase"]["system"] == "Say it differently."
+    (folder / "mistral.yaml").write_text("paraphrase:\n  user: 'Say it differently: {{question}}'\n", encoding="utf-8")
+    assert load_prompts("mistral")["paraphrase"]["user"] == "Say it differently: {{question}}"
     assert load_prompts("mistral")["paraphrase"]["examples"]  # keys not overridden keep the bundled value
-    assert load_prompts("smollm")["paraphrase"]["system"] != "Say it differently."
+    assert load_prompts("smollm")["paraphrase"]["user"] != "Say it differently: {{question}}"
     (folder / "default.yaml").write_text("paraphrse: {}\n", encoding="utf-8")
     with pytest.raises(UserError, match="unknown prompt name"):
         load_prompts("llama")
