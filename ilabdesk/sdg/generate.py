@@ -120,7 +120,7 @@ def held_out_samples(plan: LeafPlan) -> list[dict[str, Any]]:
     rows = []
     for seed in plan.seeds:
         for question, answer in seed.qas:
-            meta: dict[str, Any] = {"leaf": plan.rel, "kind": plan.kind, "seed": seed.id}
+            meta: dict[str, Any] = {"leaf": plan.name, "leaf_path": plan.rel, "kind": plan.kind, "seed": seed.id}
             if plan.kind == "knowledge":
                 meta["facts"] = facts_of(question, answer)
                 meta["context"] = seed.context

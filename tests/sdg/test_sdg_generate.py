@@ -102,6 +102,8 @@ def test_dataset_contract(tmp_path, engine):
     test = read_jsonl(out / "test_knowledge_maritime_orlin.jsonl")
     assert [t["messages"][0]["content"] for t in test] == ["Who built the Orlin lighthouse?", "Who kept the Orlin lighthouse?"]
     assert test[1]["metadata"]["facts"] == ["Ada Voss", "40"]
+    assert test[1]["metadata"]["leaf"] == "knowledge_maritime_orlin"
+    assert test[1]["metadata"]["leaf_path"] == "knowledge/maritime/orlin"
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["samples"] == len(train) and summary["units"] == 4
