@@ -12,9 +12,6 @@
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Fast compression: the CI package is thrown away after the test.
-export DPKG_DEB_COMPRESSOR_TYPE="${DPKG_DEB_COMPRESSOR_TYPE:-gzip}"
-export DPKG_DEB_COMPRESSOR_LEVEL="${DPKG_DEB_COMPRESSOR_LEVEL:-1}"
 installers/linux.sh
 deb=$(ls -t dist/ilabdesk_*.deb | head -n 1)
 ILABDESK_DEB="$deb" .venv/bin/python -m pytest -p no:cacheprovider -v tests/installers/test_linux_package.py "$@"
