@@ -205,7 +205,7 @@ class MLXTrainer:
         save_file(tensors, str(folder / "adapter_model.safetensors"), metadata={"format": "pt"})
         config = {"peft_type": "LORA", "r": self.config.rank, "lora_alpha": self.config.alpha,
                   "lora_dropout": self.config.dropout, "target_modules": list(self.config.target_modules),
-                  "bias": "none", "task_type": "CAUSAL_LM", "trained_with": "mlx"}
+                  "bias": "none", "task_type": "CAUSAL_LM"}
         (folder / "adapter_config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
 
 
