@@ -187,7 +187,9 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     sides = {"base": (base, base_adapter), "tuned": (tuned, adapter)}
     identities = {side: side_identity(*sides[side], params, system) for side in SIDES}
     judge = args.get("judge")
-    judge_model = None if judge in (None, "", "none") else (None if judge == "default" else judge)
+    if judge in ("", "none"):
+        judge = None
+    judge_model = None if judge == "default" else judge
     # The judge is the slowest part on a laptop: rate user questions first, then test, then skills, up to judge_limit.
     judgeable = sorted((i for i in items if i.source in JUDGED_SOURCES), key=lambda i: JUDGED_SOURCES.index(i.source))
     judged_items = judgeable[: int(args.get("judge_limit", 20))] if judge else []

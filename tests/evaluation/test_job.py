@@ -73,6 +73,14 @@ def test_rerun_resumes_from_the_journal(evaluated):
     assert json.loads((out / "report.json").read_text())["items"] == json.loads(before)["items"]
 
 
+def test_judge_none_rates_nothing(evaluated):
+    args, events, out = evaluated
+    again = list(run({**args, "judge": "none"}, Cancel()))
+    assert not [e for e in again if e.type == "stage"]  # answers journaled, and no judge is loaded
+    user_row = next(r for r in json.loads((out / "report.json").read_text())["items"] if r["item"]["source"] == "user")
+    assert "judge" not in user_row["base"]
+
+
 def test_nothing_to_ask_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="nothing to evaluate"):
         list(run({"output": str(tmp_path), "tuned": "x.gguf"}, Cancel()))
