@@ -99,14 +99,14 @@ DEFAULTS: dict[str, Any] = {
         "max_tokens": 512,
         "system_prompt": "You are a helpful assistant.",
     },
-    "training": {
+    "training": {  # the same defaults as ilabdesk.training.config.TrainConfig
         "backend": "auto",  # auto | torch | mlx
         "rank": 16,
-        "alpha": 32,
-        "learning_rate": 0.0005,
+        "alpha": 32.0,
+        "learning_rate": 0.001,
         "iters": 0,  # 0: derived from epochs
-        "epochs": 3,
-        "batch_size": 8,
+        "epochs": 4.0,
+        "batch_size": 4,
         "max_seq_len": 512,
     },
     "taxonomy": {
