@@ -64,6 +64,19 @@ def _read_lines(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def with_system_prompt(sample: dict[str, Any], system_prompt: str | None) -> dict[str, Any]:
+    """Start the conversation with the system prompt the tuned model will be chatted with.
+
+    Training and chat must agree on it: without one, chat templates such as
+    SmolLM2's insert their own default, and facts learnt under that prompt are
+    recalled poorly under the app's.
+    """
+    messages = sample["messages"]
+    if not system_prompt or (messages and messages[0]["role"] == "system"):
+        return sample
+    return {**sample, "messages": [{"role": "system", "content": system_prompt}, *messages]}
+
+
 @dataclass
 class UnitRecord:
     """What one finished unit produced, as written to the journal."""
@@ -79,9 +92,12 @@ class UnitRecord:
 class LeafWriter:
     """Appends one leaf's kept samples and journals its finished units."""
 
-    def __init__(self, output: Path, name: str, journal: IO[str], done: dict[str, UnitRecord]) -> None:
+    def __init__(
+        self, output: Path, name: str, journal: IO[str], done: dict[str, UnitRecord], system_prompt: str | None
+    ) -> None:
         self.path = output / f"train_{name}.jsonl"
         self.name = name
+        self.system_prompt = system_prompt
         self._journal = journal
         self.done = done
         rows = _read_lines(self.path)
@@ -94,6 +110,7 @@ class LeafWriter:
         self._handle = open(self.path, "a", encoding="utf-8")
 
     def write_unit(self, record: UnitRecord, samples: list[dict[str, Any]]) -> None:
+        samples = [with_system_prompt(sample, self.system_prompt) for sample in samples]
         for sample in samples:
             self._handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
             self._handle.flush()
@@ -130,6 +147,7 @@ class DatasetDir:
                 )
         else:
             atomic_write_text(run_file, json.dumps(settings, indent=2, sort_keys=True))
+        self.system_prompt: str | None = settings.get("system_prompt")
         journal_path = state / "journal.jsonl"
         self.records: dict[str, dict[str, UnitRecord]] = {}
         for row in _read_lines(journal_path):
@@ -140,13 +158,16 @@ class DatasetDir:
 
     def leaf(self, name: str) -> LeafWriter:
         if name not in self.writers:
-            self.writers[name] = LeafWriter(self.path, name, self._journal, self.records.setdefault(name, {}))
+            self.writers[name] = LeafWriter(
+                self.path, name, self._journal, self.records.setdefault(name, {}), self.system_prompt
+            )
         return self.writers[name]
 
     def write_test(self, name: str, samples: list[dict[str, Any]]) -> Path:
         path = self.path / f"test_{name}.jsonl"
         with atomic_open(path) as handle:
             for sample in samples:
+                sample = with_system_prompt(sample, self.system_prompt)
                 handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
         return path
 

@@ -24,6 +24,7 @@ from ilabdesk.sdg.prompts import load_prompts, model_family
 from ilabdesk.sdg.skills import SkillGenerator
 from ilabdesk.sdg.teacher import Teacher
 from ilabdesk.sdg.text import facts_of
+from ilabdesk.settings import load_config
 
 # Below this share of kept pairs, the run warns that the teacher or the seeds need attention.
 LOW_YIELD = 0.10
@@ -171,6 +172,7 @@ def generate(
         "answer_mode": answer_mode,
         "seed": seed,
         "chunk_tokens": chunk_tokens,
+        "system_prompt": load_config()["chat"]["system_prompt"] or None,
     }
     dataset = DatasetDir(Path(output), settings)
     owns_engine = engine is None

@@ -14,6 +14,7 @@ import yaml
 
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Event
+from ilabdesk.settings import DEFAULTS
 
 DOC = """# The Orlin Lighthouse
 
@@ -92,7 +93,8 @@ def test_dataset_contract(tmp_path, engine):
         meta = sample["metadata"]
         assert meta["leaf"] == "knowledge_maritime_orlin" and meta["kind"] == "knowledge"
         assert {"chunk", "seed", "unit", "with_context", "question"} <= set(meta)
-        user, answer = sample["messages"][0]["content"], sample["messages"][1]["content"]
+        system, user, answer = (m["content"] for m in sample["messages"])
+        assert system == DEFAULTS["chat"]["system_prompt"]  # the prompt the tuned model is chatted with
         assert answer in " ".join(source.split())  # extractive: the answer is a sentence of the document
         assert user.endswith(meta["question"]) and meta["question"].endswith("?")
     assert {s["metadata"]["with_context"] for s in train} == {True, False}
@@ -100,7 +102,7 @@ def test_dataset_contract(tmp_path, engine):
     assert not seed_questions & {s["metadata"]["question"] for s in train}  # held out
 
     test = read_jsonl(out / "test_knowledge_maritime_orlin.jsonl")
-    assert [t["messages"][0]["content"] for t in test] == ["Who built the Orlin lighthouse?", "Who kept the Orlin lighthouse?"]
+    assert [t["messages"][-2]["content"] for t in test] == ["Who built the Orlin lighthouse?", "Who kept the Orlin lighthouse?"]
     assert test[1]["metadata"]["facts"] == ["Ada Voss", "40"]
     assert test[1]["metadata"]["leaf"] == "knowledge_maritime_orlin"
     assert test[1]["metadata"]["leaf_path"] == "knowledge/maritime/orlin"
