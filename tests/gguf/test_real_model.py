@@ -132,7 +132,6 @@ def test_tokenizer_matches_llama_cpp(base):
         assert tokenizer(text, add_special_tokens=False)["input_ids"] == llm.tokenize(text.encode(), add_bos=False, special=True)
 
 
-@pytest.mark.slow
 def test_greedy_tokens_agree_torch_adapter_gguf_and_fused(base, exported):
     """>= 9/10 prompts give the same 20 greedy tokens through every route.
 
