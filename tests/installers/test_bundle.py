@@ -23,7 +23,7 @@ def copy_package(target: Path) -> None:
 def probe(site: Path) -> list[str]:
     """Run the lookup in a fresh isolated interpreter that imports ilabdesk from `site` only."""
     code = f"import sys; sys.path.insert(0, {str(site)!r}); {PROBE}"
-    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
@@ -61,7 +61,7 @@ def test_missing_resources_is_a_user_error(tmp_path):
         "from ilabdesk.errors import UserError\nfrom ilabdesk.bundle import resources_dir\n"
         "try:\n    resources_dir()\nexcept UserError as exc:\n    print('UserError:', exc)\n"
     )
-    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert "UserError: the app's bundled resources are missing" in result.stdout, result.stderr
 
 
