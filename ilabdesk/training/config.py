@@ -78,19 +78,17 @@ class TrainConfig:
 
 
 def config_from_settings(overrides: dict[str, Any]) -> TrainConfig:
-    """Settings the user changed in the config file's `training:` section, then explicit overrides.
+    """The config file's `training:` section, then explicit overrides.
 
-    A value equal to the app-wide default in `settings.DEFAULTS` counts as "not
-    set", so the defaults tuned here (TrainConfig) win unless the user chose.
+    `settings.DEFAULTS["training"]` equals TrainConfig's defaults (a test keeps
+    them together), so an untouched config file changes nothing here.
     """
-    from ilabdesk.settings import DEFAULTS, load_config
+    from ilabdesk.settings import load_config
 
     config = load_config()
-    saved, app_defaults = config.get("training", {}), DEFAULTS["training"]
+    names = {f.name for f in fields(TrainConfig)}
     values: dict[str, Any] = {
-        key: value
-        for key, value in saved.items()
-        if key in {f.name for f in fields(TrainConfig)} and value != app_defaults.get(key) and value not in (None, 0)
+        key: value for key, value in config.get("training", {}).items() if key in names and value not in (None, 0)
     }
     if config.get("threads"):
         values["threads"] = config["threads"]
