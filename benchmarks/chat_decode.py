@@ -45,7 +45,8 @@ def main() -> None:
     import llama_cpp
 
     from ilabdesk.chat.engine import GenerationParams
-    from ilabdesk.chat.llama import LlamaEngine, physical_cores
+    from ilabdesk.chat.llama import LlamaEngine
+    from ilabdesk.cpu import physical_cores
     from ilabdesk.models.default import default_model_path
 
     model = args.model or str(default_model_path())

@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="0: physical cores")
     args = parser.parse_args()
 
-    from ilabdesk.chat.llama import physical_cores
+    from ilabdesk.cpu import physical_cores
     from ilabdesk.models.default import default_model_path
 
     model = str(default_model_path())

@@ -149,9 +149,9 @@ def main() -> None:
 
     os.environ.setdefault("ILABDESK_HOME", tempfile.mkdtemp(prefix="ilabdesk-bench-"))
     from ilabdesk.chat.factory import open_engine
-    from ilabdesk.sdg.generate import teacher_threads
+    from ilabdesk.cpu import free_cores
 
-    threads = teacher_threads()
+    threads = free_cores()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; teacher threads: {threads}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -99,10 +99,10 @@ def main() -> None:
     from ilabdesk.training.base import resolve_base
     from ilabdesk.training.config import TrainConfig
     from ilabdesk.training.data import load_dataset
-    from ilabdesk.training.torch_backend import cpu_threads
+    from ilabdesk.cpu import free_cores
     from tests.training.facts import write_dataset
 
-    threads = opts.threads or cpu_threads()
+    threads = opts.threads or free_cores()
     base = resolve_base(None)
     tokenizer = AutoTokenizer.from_pretrained(str(base.hf_dir))
     config = TrainConfig(batch_size=8, rank=16, alpha=32, threads=threads, epochs=1)

@@ -9,9 +9,7 @@ threads defaulting to the physical cores (hyper-threads slow llama.cpp down).
 
 from __future__ import annotations
 
-import os
 import random
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,45 +17,12 @@ from typing import Any
 
 from ilabdesk.chat.context import fit_messages
 from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message
+from ilabdesk.cpu import physical_cores
 from ilabdesk.errors import UserError
 from ilabdesk.models.gguf_file import GGUFInfo, check_adapter_fits, inspect_gguf
 
 # Tokens a chat template adds around each message when the model has no template to count with.
 _TEMPLATE_OVERHEAD = 8
-
-
-def physical_cores() -> int:
-    """Number of physical CPU cores (llama.cpp runs best with one thread per core)."""
-    logical = os.cpu_count() or 1
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            cores = set()
-            physical = core = None
-            for line in handle:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "physical id":
-                    physical = value.strip()
-                elif key == "core id":
-                    core = value.strip()
-                elif not key and core is not None:
-                    cores.add((physical, core))
-                    physical = core = None
-            if core is not None:
-                cores.add((physical, core))
-        if cores:
-            return min(len(cores), logical)
-    except OSError:
-        pass
-    if sys.platform == "darwin":
-        import subprocess
-
-        try:
-            out = subprocess.run(["sysctl", "-n", "hw.physicalcpu"], capture_output=True, text=True, timeout=2)
-            return max(1, int(out.stdout.strip()))
-        except (OSError, ValueError, subprocess.SubprocessError):
-            pass
-    return max(1, logical)
 
 
 class LlamaEngine(ChatEngine):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ilabdesk.cpu import free_cores
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
 from ilabdesk.sdg.dataset import DatasetDir, UnitRecord, dataset_name
@@ -41,25 +42,6 @@ class LeafPlan:
     units: list[tuple[str, Any]] = field(default_factory=list)  # (unit id, unit object)
     documents: list[str] = field(default_factory=list)
     chunks: int = 0
-
-
-def teacher_threads() -> int:
-    """llama.cpp threads for the teacher: the physical cores not already busy.
-
-    llama.cpp's threads meet at a barrier after every operation; on a CPU that
-    other processes keep busy, a second thread mostly waits there. Measured on
-    a loaded 2-core machine: 6.5 tok/s with one thread, 0.9 tok/s with two.
-    """
-    import os
-
-    from ilabdesk.chat.llama import physical_cores
-
-    cores = physical_cores()
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # Windows has no load average
-        return cores
-    return max(1, min(cores, round(cores - busy)))
 
 
 def seed_examples(data: dict[str, Any], path: Path) -> list[SeedExample]:
@@ -181,7 +163,7 @@ def generate(
         if engine is None:
             from ilabdesk.chat.factory import is_endpoint, open_engine
 
-            engine = open_engine(teacher) if is_endpoint(teacher) else open_engine(teacher, threads=teacher_threads())
+            engine = open_engine(teacher) if is_endpoint(teacher) else open_engine(teacher, threads=free_cores())
         prompts = load_prompts(model_family(teacher))
         tutor = Teacher(engine)
 

@@ -9,9 +9,9 @@ Where the time goes on a laptop is the point of this module:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from ilabdesk.cpu import free_cores
 from ilabdesk.training.config import TrainConfig
 from ilabdesk.training.data import IGNORE, Sample, pack
 
@@ -24,21 +24,6 @@ def pick_device() -> str:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return "mps"
     return "cpu"
-
-
-def cpu_threads() -> int:
-    """Threads for CPU matmuls: the cores other programs leave free, at least one.
-
-    OpenMP threads that compete for busy cores spin and wait on each other; on a
-    loaded 2-core machine one thread runs ~4x faster than two, so the 1-minute
-    load average is subtracted from the core count.
-    """
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = 0.0
-    return max(1, min(cores, int(cores - load + 0.5)))
 
 
 class TorchTrainer:
@@ -55,7 +40,7 @@ class TorchTrainer:
         self.config = config
         self.device = device or pick_device()
         if self.device == "cpu":
-            torch.set_num_threads(config.threads or cpu_threads())
+            torch.set_num_threads(config.threads or free_cores())
         torch.manual_seed(config.seed)
         self.tokenizer = AutoTokenizer.from_pretrained(str(hf_dir))
         model = AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32, attn_implementation="sdpa")

@@ -101,7 +101,7 @@ def test_ingest_job_reports_events(tmp_path, leaf_dir):
 def test_teacher_drafts_seed_examples_for_review(tmp_path, leaf_dir):
     from ilabdesk.chat.factory import open_engine
     from ilabdesk.documents.draft import draft_seed_examples
-    from ilabdesk.sdg.generate import teacher_threads
+    from ilabdesk.cpu import free_cores
 
     text = (
         "The Orlin lighthouse was built in 1871 by the harbor guild of Semmet. Its lamp burns kelp oil and "
@@ -109,7 +109,7 @@ def test_teacher_drafts_seed_examples_for_review(tmp_path, leaf_dir):
         "The lighthouse tower is 28 meters tall and has 140 steps."
     )
     before = (leaf_dir / "qna.yaml").read_text()
-    with open_engine(None, threads=teacher_threads()) as engine:
+    with open_engine(None, threads=free_cores()) as engine:
         path = draft_seed_examples(load_leaf(leaf_dir), [text], engine=engine, contexts=1, questions=2)
     assert path == leaf_dir / "qna.draft.yaml"
     assert (leaf_dir / "qna.yaml").read_text() == before  # never merged silently

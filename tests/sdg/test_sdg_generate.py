@@ -57,9 +57,9 @@ def make_leaf(root: Path, doc: str = DOC, seeds: list | None = None) -> Path:
 @pytest.fixture(scope="module")
 def engine():
     from ilabdesk.chat.factory import open_engine
-    from ilabdesk.sdg.generate import teacher_threads
+    from ilabdesk.cpu import free_cores
 
-    with open_engine(None, threads=teacher_threads()) as teacher:
+    with open_engine(None, threads=free_cores()) as teacher:
         yield teacher
 
 

@@ -13,9 +13,9 @@ from ilabdesk.sdg.teacher import Teacher
 @pytest.fixture(scope="module")
 def teacher():
     from ilabdesk.chat.factory import open_engine
-    from ilabdesk.sdg.generate import teacher_threads
+    from ilabdesk.cpu import free_cores
 
-    with open_engine(None, threads=teacher_threads()) as engine:
+    with open_engine(None, threads=free_cores()) as engine:
         yield Teacher(engine)
 
 

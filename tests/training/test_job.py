@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 from ilabdesk.jobs.events import Cancel
 from ilabdesk.jobs.runner import JobSpec, run_events
