@@ -158,6 +158,27 @@ def facts_of(question: str, answer: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_ITEM_START = re.compile(r"\s*(?:#|[-*+]\s|\d+[.)]\s|\|)")
+
+
+def logical_lines(block: str) -> list[str]:
+    """The lines of a paragraph as written, not as wrapped: hard-wrapped text (most Markdown,
+    text from PDFs) is joined, while headings, list items and table rows stay lines of their own.
+
+    Splitting at every newline instead cuts sentences in half, and a half sentence
+    such as "work in the Pottery Guild, founded in 1902." is a wrong answer to learn.
+    """
+    lines: list[str] = []
+    for line in block.split("\n"):
+        if not line.strip():
+            continue
+        if lines and not _ITEM_START.match(line) and not lines[-1].lstrip().startswith(("#", "|")):
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+    return lines
+
+
 def answer_candidates(passage: str) -> list[str]:
     """Sentences of `passage` that state a fact: the answers the teacher writes questions for.
 
@@ -170,7 +191,7 @@ def answer_candidates(passage: str) -> list[str]:
     for block in paragraphs(passage):
         if block.startswith("```") or block.startswith("|"):
             continue
-        for line in block.split("\n"):
+        for line in logical_lines(block):
             if line.lstrip().startswith("#"):
                 continue
             for sentence in split_sentences(strip_markdown(line)):

@@ -126,3 +126,18 @@ def test_prompts_are_overridable_per_model_family():
         load_prompts("llama")
     with pytest.raises(UserError, match="passage"):
         render("Text: {{passage}}", question="q")
+
+
+def test_answers_are_whole_sentences_of_hard_wrapped_text():
+    wrapped = (
+        "# Vellmora\n\nVellmora is a small island nation in the Quintal Sea. Its capital is Port\n"
+        "Ambrel, a harbor city of 84,000 people.\n\n"
+        "- The island's main export is blue kelp, dried in the sun.\n"
+        "- The harbor of Port Ambrel was dredged\n  in 1911 by the engineer Ilse Varro.\n"
+    )
+    assert answer_candidates(wrapped) == [
+        "Vellmora is a small island nation in the Quintal Sea.",
+        "Its capital is Port Ambrel, a harbor city of 84,000 people.",
+        "The island's main export is blue kelp, dried in the sun.",
+        "The harbor of Port Ambrel was dredged in 1911 by the engineer Ilse Varro.",
+    ]
