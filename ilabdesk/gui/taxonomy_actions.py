@@ -1,0 +1,110 @@
+"""The main window's taxonomy commands: open a checkout or the sample, open leaves, contribute.
+
+The tree and the editor each know their own widget; what crosses between them
+(an unsaved leaf that is about to be moved, a save that changes the tree's
+"changed since base" marks, a contribution of the open leaf) is decided here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from ilabdesk.errors import UserError
+from ilabdesk.settings import paths
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QTabWidget
+
+    from ilabdesk.gui.leaf_editor import LeafEditor
+    from ilabdesk.gui.taxonomy_tree import TaxonomyPanel
+
+SAMPLE_FOLDER = "sample"
+
+
+class TaxonomyActions:
+    """Mixed into MainWindow (a QMainWindow with `_config()`); the attributes are the window's parts."""
+
+    editor: LeafEditor
+    tree_panel: TaxonomyPanel
+    center: QTabWidget
+    settings: QSettings
+    taxonomy_root: Path | None
+
+    @Slot()
+    def choose_taxonomy(self) -> None:
+        start = str(self.taxonomy_root or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open an InstructLab taxonomy checkout", start)
+        if folder:
+            self.open_taxonomy(Path(folder))
+
+    def open_taxonomy(self, root: Path) -> None:
+        if not self.editor.maybe_close():
+            return
+        self.editor.close_leaf()
+        self.taxonomy_root = Path(root)
+        self.settings.setValue("taxonomy", str(root))
+        base = self._config().get("taxonomy", {}).get("base") or "origin/main"
+        self.tree_panel.open_root(self.taxonomy_root, base)
+        self.setWindowTitle(f"ilabdesk — {self.taxonomy_root.name}")
+        self.statusBar().showMessage(f"Opened {root}", 5000)
+
+    @Slot()
+    def open_sample(self) -> Path | None:
+        """Install the bundled sample taxonomy (once) under the workspaces folder and open it."""
+        from ilabdesk.pipeline.sample import install_sample
+
+        try:
+            root = install_sample(paths().workspaces / SAMPLE_FOLDER)
+        except UserError as exc:
+            QMessageBox.warning(self, "Could not create the sample", str(exc))
+            return None
+        self.open_taxonomy(root)
+        return root
+
+    @Slot(Path)
+    def open_leaf(self, path: Path) -> None:
+        if self.editor.open_leaf(path):
+            self.center.setCurrentWidget(self.editor)
+        elif self.editor.path is not None:
+            self.tree_panel.select_leaf(self.editor.path)
+
+    def _confirm_leave(self, path: Path) -> bool:
+        """Before a leaf is moved or deleted: save or drop its unsaved edits, then close it."""
+        if self.editor.path is not None and self.editor.path.resolve() == Path(path).resolve():
+            if not self.editor.maybe_close():
+                return False
+            self.editor.close_leaf()
+        return True
+
+    @Slot(Path, Path)
+    def _on_leaf_moved(self, old: Path, new: Path) -> None:
+        self.open_leaf(new)
+
+    @Slot(Path)
+    def _on_leaf_deleted(self, path: Path) -> None:
+        self.statusBar().showMessage(f"Deleted {path.parent.name}", 5000)
+
+    @Slot(Path)
+    def _on_leaf_saved(self, path: Path) -> None:
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        self.tree_panel._load_changed()
+
+    @Slot()
+    def contribute(self, path: Path | None = None) -> None:
+        from ilabdesk.gui.contribute_dialog import ContributeDialog
+
+        if self.taxonomy_root is None:
+            self.statusBar().showMessage("Open a taxonomy first", 5000)
+            return
+        if not self.editor.maybe_close():
+            return
+        if self.editor.doc is not None and self.editor.doc.dirty:  # the user chose to discard the edits
+            self.editor.reload()
+        leaf = Path(path) if isinstance(path, (str, Path)) else self.editor.path
+        ContributeDialog(self.taxonomy_root, leaf, self).exec()
+        self.tree_panel.refresh()
