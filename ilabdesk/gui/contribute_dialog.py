@@ -101,6 +101,7 @@ class ContributeDialog(QDialog):
         form.addRow("Export folder", self.folder)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        self.close_button = close.button(QDialogButtonBox.StandardButton.Close)
         row = QHBoxLayout()
         row.addWidget(self.go)
         row.addStretch(1)

@@ -38,6 +38,7 @@ class Field:
     choices: tuple[str, ...] = ()
     required: bool = False
     hint: str = ""
+    minimum: int = 0  # an int field at its minimum shows "default" and is left out of the args
 
 
 FIELDS: dict[str, tuple[Field, ...]] = {
@@ -46,6 +47,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("leaves", "Leaves", "list", hint="comma-separated leaf paths; empty: leaves changed since the base"),
         Field("base", "Base (git ref)", "text", hint="origin/main, a branch, or 'empty' for all leaves"),
         Field("teacher", "Teacher", "text", hint="empty: the teacher from Settings"),
+        Field("samples_per_seed", "Samples per seed", "int", hint="questions per seed example (default 5); fewer is faster"),
+        Field("paraphrases", "Paraphrases per passage", "int", minimum=-1, hint="default 2; 0 skips rewording the documents"),
         Field("output", "Dataset folder", "dir", required=True),
     ),
     "train": (
@@ -54,7 +57,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("base", "Base model", "text", hint="empty: the embedded model"),
         Field("backend", "Backend", "choice", ("auto", "torch", "mlx")),
         Field("epochs", "Epochs", "int"),
-        Field("iters", "Iterations", "int", hint="0: derived from epochs"),
+        Field("iters", "Iterations", "int", hint="default: derived from the epochs"),
     ),
     "convert": (
         Field("run", "Run folder", "dir", required=True),
@@ -90,11 +93,11 @@ class JobDialog(QDialog):
         self.kind = kind
         self.setWindowTitle(KIND_TITLES.get(kind, kind))
         self.setMinimumWidth(560)
-        self._widgets: dict[str, QWidget] = {}
+        self.fields: dict[str, QWidget] = {}  # the input widget of each argument
         form = QFormLayout(self)
         for field in FIELDS[kind]:
             widget, row = self._make(field, defaults.get(field.key))
-            self._widgets[field.key] = widget
+            self.fields[field.key] = widget
             form.addRow(field.label + (" *" if field.required else ""), row)
             if field.hint:
                 hint = QLabel(field.hint)
@@ -104,7 +107,8 @@ class JobDialog(QDialog):
         self.error.setStyleSheet("color: #c0392b")
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start")
+        self.start_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.start_button.setText("Start")
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -118,8 +122,9 @@ class JobDialog(QDialog):
             return combo, combo
         if field.type == "int":
             spin = QSpinBox()
-            spin.setRange(0, 1_000_000)
-            spin.setValue(int(value or 0))
+            spin.setRange(field.minimum, 1_000_000)
+            spin.setSpecialValueText("default")  # shown at the minimum: the job's own default applies
+            spin.setValue(field.minimum if value is None or (value == 0 and field.minimum == 0) else int(value))
             return spin, spin
         line = QLineEdit("" if value is None else (", ".join(value) if isinstance(value, list) else str(value)))
         if field.type not in ("dir", "file"):
@@ -145,13 +150,13 @@ class JobDialog(QDialog):
     def args(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for field in FIELDS[self.kind]:
-            widget = self._widgets[field.key]
+            widget = self.fields[field.key]
             if isinstance(widget, QComboBox):
                 value: Any = widget.currentText()
                 if value == "none":
                     value = None
             elif isinstance(widget, QSpinBox):
-                value = widget.value() or None
+                value = None if widget.value() == field.minimum else widget.value()
             else:
                 text = widget.text().strip()
                 value = [p.strip() for p in text.split(",") if p.strip()] if field.type == "list" else text
