@@ -69,7 +69,7 @@ def main() -> int:
         print(f"{stage:<12}{seconds:>10.1f}")
     print(f"{'total':<12}{report['total_seconds']:>10.1f}   (this process: {wall:.1f} s; target <= 600 s)")
     print(f"\n{'metric':<28}{'base':>8}{'tuned':>8}")
-    for key, label in (("heldout", "held-out recall"), ("test", "test Q&A (seed)"), ("choice", "multiple choice"), ("general", "general questions")):
+    for key, label in (("heldout", "held-out recall"), ("test", "seed Q&A (taught)"), ("choice", "multiple choice"), ("general", "general questions")):
         base, tuned = summary["base"][key], summary["tuned"][key]
         if base["total"]:
             print(f"{label:<28}{base['correct']:>5}/{base['total']:<2}{tuned['correct']:>5}/{tuned['total']:<2}")

@@ -22,6 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="answer sentences asked about per seed example and document chunk (default 5)")
     parser.add_argument("--paraphrases", type=int, default=2, metavar="N",
                         help="rewordings of each knowledge question, each with its own seed (default 2)")
+    parser.add_argument("--seed-paraphrases", type=int, default=4, metavar="N",
+                        help="rewordings of each seed question, answered with the seed's answer (default 4); "
+                        "the seed questions themselves stay held out for evaluation")
+    parser.add_argument("--replay", type=int, default=40, metavar="N",
+                        help="everyday prompts the student answers itself, trained on alongside the leaves so "
+                        "it keeps what it knew (default 40; 0 = none)")
+    parser.add_argument("--student", metavar="MODEL", help="the model that will be trained, for the replay data "
+                        "(default: the configured default model)")
     parser.add_argument("--questions-per-answer", type=int, default=2, metavar="N",
                         help="knowledge questions asked for each answer sentence, with different seeds (default 2)")
     parser.add_argument("--judge", action=argparse.BooleanOptionalAction, default=None,
@@ -54,7 +62,10 @@ def _run(args: argparse.Namespace) -> int:
         "output": str(Path(args.output).resolve()),
         "samples_per_seed": args.samples_per_seed,
         "paraphrases": args.paraphrases,
+        "seed_paraphrases": args.seed_paraphrases,
         "questions_per_answer": args.questions_per_answer,
+        "replay": args.replay,
+        "student": args.student,
         "judge": args.judge,
         "answer_mode": args.answer_mode,
         "seed": args.seed,

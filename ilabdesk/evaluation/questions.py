@@ -1,4 +1,4 @@
-"""The questions an evaluation asks: held-out test samples, user-written ones, general ones.
+"""The questions an evaluation asks: the seed Q&A of a dataset, user-written (held-out) ones, general ones.
 
 Every question becomes an `EvalItem` with a stable id, so answers can be
 journaled and a re-run after a crash asks only what is missing.
@@ -38,7 +38,7 @@ GENERAL_QUESTIONS: list[tuple[str, Fact]] = [
 class EvalItem:
     """One question to put to both models.
 
-    source: "test" (SDG held-out knowledge), "skill" (SDG held-out skill), "user" (user-written), "choice"
+    source: "test" (seed knowledge Q&A, taught), "skill" (SDG held-out skill), "user" (user-written), "choice"
     (multiple choice from documents) or "general" (regression check).
     facts: what a correct answer must contain; options/answer_index for
     multiple choice.
@@ -107,7 +107,7 @@ def _facts_from(value: Any) -> list[Fact]:
 
 
 def load_test_items(data_dir: Path) -> list[EvalItem]:
-    """The held-out samples of an SDG dataset dir (`test_*.jsonl`)."""
+    """The seed Q&A of an SDG dataset dir (`test_*.jsonl`): knowledge seeds are taught, skill seeds held out."""
     items: list[EvalItem] = []
     for path in sorted(Path(data_dir).glob("test_*.jsonl")):
         for number, row in _read_jsonl(path):

@@ -112,7 +112,7 @@ def build_report(rows: list[dict[str, Any]], models: dict[str, Any]) -> dict[str
 
 _CHART_METRICS = (
     ("held-out", lambda s: s["heldout"]["rate"]),
-    ("test Q&A", lambda s: s["test"]["rate"]),
+    ("seed Q&A", lambda s: s["test"]["rate"]),
     ("fact recall", lambda s: s["fact_recall"]),
     ("ROUGE-L", lambda s: s["rouge_l"]),
     ("judge /10", lambda s: s["judge"] / 10 if s["judge"] is not None else None),
@@ -183,7 +183,7 @@ def render_markdown(report: dict[str, Any], chart_name: str | None) -> str:
     lines += ["", "| metric | base | tuned |", "|---|---|---|"]
     for key, label in (
         ("heldout", "held-out questions answered"),
-        ("test", "test Q&A answered"),
+        ("test", "seed Q&A answered (taught)"),
         ("fact_recall", "fact recall"),
         ("rouge_l", "ROUGE-L"),
         ("judge", "judge score (1-10)"),

@@ -188,6 +188,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         "taxonomy": str(taxonomy),
         "leaves": [str(q) for q in qnas],
         "teacher": teacher,
+        "student": base,
         "output": str(dataset_dir),
         **(args.get("generate") or {}),
     }

@@ -3,7 +3,9 @@
 Layout (InstructLab style, read by training and evaluation):
 
     train_<leaf>.jsonl   unique samples {"messages": [...], "metadata": {...}}, appended as kept
-    test_<leaf>.jsonl    the leaf's seed Q&A, held out for evaluation
+    train_<leaf>_context.jsonl   the same knowledge Q&A with their source passage in the question
+    train_replay.jsonl   the student's own answers to everyday prompts (see sdg.replay)
+    test_<leaf>.jsonl    the leaf's seed Q&A, asked again by the evaluation (skills' seeds are held out)
     recipe.yaml          phases and sampling weights (training reads it; lines are never duplicated)
     summary.json         counts generated / kept / dropped by reason, per leaf
     .sdg/journal.jsonl   one line per finished unit of work (a chunk x seed pair)
@@ -31,6 +33,8 @@ from ilabdesk.errors import UserError
 from ilabdesk.fileio import atomic_open, atomic_write_text
 
 STATE_DIR = ".sdg"
+REPLAY = "replay"  # the dataset name of the student's replay samples
+CONTEXT_WEIGHT = 0.25
 
 
 def dataset_name(leaf_rel: str) -> str:
@@ -89,32 +93,51 @@ class UnitRecord:
     dropped: dict[str, int] = field(default_factory=dict)
 
 
+def train_files(output: Path, name: str) -> dict[bool, Path]:
+    """A leaf's sample files: without (False) and with (True) the source passage in the question."""
+    return {False: output / f"train_{name}.jsonl", True: output / f"train_{name}_context.jsonl"}
+
+
 class LeafWriter:
-    """Appends one leaf's kept samples and journals its finished units."""
+    """Appends one leaf's kept samples and journals its finished units.
+
+    Samples with their passage go to a file of their own, so the recipe can
+    weigh them: they are three times longer, and it is the samples without a
+    passage that make the student remember the facts.
+    """
 
     def __init__(
         self, output: Path, name: str, journal: IO[str], done: dict[str, UnitRecord], system_prompt: str | None
     ) -> None:
-        self.path = output / f"train_{name}.jsonl"
+        self.paths = train_files(output, name)
         self.name = name
         self.system_prompt = system_prompt
         self._journal = journal
         self.done = done
-        rows = _read_lines(self.path)
-        keep = [row for row in rows if row.get("metadata", {}).get("unit") in done]
-        if len(keep) != len(rows):
-            with atomic_open(self.path) as handle:
-                for row in keep:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.samples = keep
-        self._handle = open(self.path, "a", encoding="utf-8")
+        self.samples: list[dict[str, Any]] = []
+        self._handles: dict[bool, IO[str]] = {}
+        for with_context, path in self.paths.items():
+            rows = _read_lines(path)
+            keep = [row for row in rows if row.get("metadata", {}).get("unit") in done]
+            if len(keep) != len(rows):
+                with atomic_open(path) as handle:
+                    for row in keep:
+                        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.samples += keep
+            if path.exists():
+                self._handles[with_context] = open(path, "a", encoding="utf-8")
 
     def write_unit(self, record: UnitRecord, samples: list[dict[str, Any]]) -> None:
         samples = [with_system_prompt(sample, self.system_prompt) for sample in samples]
         for sample in samples:
-            self._handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
-            self._handle.flush()
-        os.fsync(self._handle.fileno())
+            with_context = bool(sample.get("metadata", {}).get("with_context"))
+            if with_context not in self._handles:
+                self._handles[with_context] = open(self.paths[with_context], "a", encoding="utf-8")
+            handle = self._handles[with_context]
+            handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
+            handle.flush()
+        for handle in self._handles.values():
+            os.fsync(handle.fileno())
         self.samples.extend(samples)
         self._journal.write(json.dumps(record.__dict__) + "\n")
         self._journal.flush()
@@ -122,7 +145,8 @@ class LeafWriter:
         self.done[record.unit] = record
 
     def close(self) -> None:
-        self._handle.close()
+        for handle in self._handles.values():
+            handle.close()
 
 
 class DatasetDir:
@@ -196,19 +220,29 @@ class DatasetDir:
         atomic_write_text(path, json.dumps(summary, indent=2))
         return path
 
-    def write_recipe(self, knowledge: list[str], skills: list[str]) -> Path:
-        """Knowledge first (weight 1), then skills with knowledge replayed at half weight.
+    def write_recipe(self, knowledge: list[str], skills: list[str], replay: bool) -> Path:
+        """Knowledge first, then skills with knowledge replayed at half weight; the student's
+        replay data in every phase.
 
-        Replay keeps the knowledge from being forgotten while skills train; a
-        phase with no datasets is written empty, and training skips it.
+        Replay keeps earlier learning from being forgotten: the knowledge while
+        skills train, and everything the student knew while both do. Samples
+        with their passage weigh a quarter (LAB's reading-comprehension form, at
+        a quarter of the cost); a phase with no datasets is written empty, and
+        training skips it.
         """
+
+        def leaf_files(names: list[str], weight: float) -> list[dict[str, Any]]:
+            entries = []
+            for name in names:
+                for with_context, path in train_files(self.path, name).items():
+                    if path.exists() and path.stat().st_size:
+                        entries.append({"path": path.name, "weight": weight * (CONTEXT_WEIGHT if with_context else 1.0)})
+            return entries
+
+        student = [{"path": f"train_{REPLAY}.jsonl", "weight": 1.0}] if replay else []
         phases = [
-            {"name": "knowledge", "datasets": [{"path": f"train_{n}.jsonl", "weight": 1.0} for n in knowledge]},
-            {
-                "name": "skills",
-                "datasets": [{"path": f"train_{n}.jsonl", "weight": 1.0} for n in skills]
-                + ([{"path": f"train_{n}.jsonl", "weight": 0.5} for n in knowledge] if skills else []),
-            },
+            {"name": "knowledge", "datasets": leaf_files(knowledge, 1.0) + (student if knowledge else [])},
+            {"name": "skills", "datasets": leaf_files(skills, 1.0) + leaf_files(knowledge, 0.5) + student if skills else []},
         ]
         path = self.path / "recipe.yaml"
         atomic_write_text(path, yaml.safe_dump({"phases": phases}, sort_keys=False))

@@ -19,7 +19,7 @@ from typing import Any
 from ilabdesk.cpu import free_cores
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
-from ilabdesk.sdg.dataset import DatasetDir, UnitRecord, dataset_name
+from ilabdesk.sdg.dataset import REPLAY, DatasetDir, UnitRecord, dataset_name
 from ilabdesk.sdg.knowledge import Dedup, KnowledgeGenerator, SeedExample, Source, plan_units
 from ilabdesk.sdg.prompts import load_prompts, model_family
 from ilabdesk.sdg.skills import SkillGenerator
@@ -99,7 +99,12 @@ def plan_leaf(qna: Path, engine, samples_per_seed: int, run_seed: int, chunk_tok
 
 
 def held_out_samples(plan: LeafPlan) -> list[dict[str, Any]]:
-    """The seed Q&A, held out for evaluation; knowledge samples carry the facts to look for."""
+    """The seed Q&A as the evaluation asks them; knowledge samples carry the facts to look for.
+
+    Knowledge seeds are trained on too (they are the facts the user chose), so
+    for knowledge this measures recall of what was taught; questions never seen
+    in training come from the user (`evaluate --questions`).
+    """
     rows = []
     for seed in plan.seeds:
         for question, answer in seed.qas:
@@ -120,7 +125,10 @@ def generate(
     teacher: str | None = None,
     samples_per_seed: int = 5,
     paraphrases: int = 2,
+    seed_paraphrases: int = 4,
     questions_per_answer: int = 2,
+    replay: int = 40,
+    student: str | None = None,
     judge: bool | None = None,
     answer_mode: str = "auto",
     seed: int = 42,
@@ -131,7 +139,9 @@ def generate(
     """Generate a dataset for `leaves` (qna.yaml paths) into `output`; resumes an interrupted run.
 
     `engine` may be passed by callers that already hold the teacher (tests,
-    benchmarks); otherwise `teacher` is opened with `open_engine`.
+    benchmarks); otherwise `teacher` is opened with `open_engine`. `student` is
+    the model that will be trained (default: the configured default model): it
+    answers `replay` everyday prompts itself (see sdg.replay); 0 turns that off.
     """
     cancel = cancel or Cancel()
     if not leaves:
@@ -149,7 +159,10 @@ def generate(
         "teacher": teacher,
         "samples_per_seed": samples_per_seed,
         "paraphrases": paraphrases,
+        "seed_paraphrases": seed_paraphrases,
         "questions_per_answer": questions_per_answer,
+        "replay": replay,
+        "student": student,
         "judge": judge,
         "answer_mode": answer_mode,
         "seed": seed,
@@ -171,9 +184,10 @@ def generate(
         plans = [plan_leaf(Path(p), engine, samples_per_seed, seed, chunk_tokens) for p in leaves]
         for plan in plans:
             path = dataset.write_test(plan.name, held_out_samples(plan))
-            yield Event.artifact(path, "test", f"{plan.rel}: {len(plan.units)} units, held-out seed Q&A in {path.name}")
-        total = sum(len(plan.units) for plan in plans)
+            yield Event.artifact(path, "test", f"{plan.rel}: {len(plan.units)} units, seed Q&A for evaluation in {path.name}")
+        total = sum(len(plan.units) for plan in plans) + (1 if replay else 0)
         done = sum(1 for plan in plans for unit_id, _ in plan.units if unit_id in dataset.records.get(plan.name, {}))
+        done += 1 if replay and REPLAY in dataset.records.get(REPLAY, {}) else 0
         if done:
             yield Event.log(f"resuming: {done} of {total} units were already done")
 
@@ -189,9 +203,9 @@ def generate(
             if plan.kind == "knowledge":
                 for seed_example in plan.seeds:
                     for question, _ in seed_example.qas:
-                        dedup.add(question)  # held out: never train on the test questions themselves
+                        dedup.add(question)  # the seed Q&A are samples of their own: no near-copies of them
                 generator: Any = KnowledgeGenerator(tutor, prompts, plan.name, answer_mode, paraphrases, judge, dedup,
-                                                      questions_per_answer)
+                                                      questions_per_answer, seed_paraphrases)
             else:
                 generator = SkillGenerator(tutor, prompts, plan.name, plan.seeds, plan.kind == "grounded_skill",
                                            max(1, samples_per_seed), judge, dedup)
@@ -205,9 +219,25 @@ def generate(
                 writer.write_unit(record, outcome.samples)
                 kept_here += len(outcome.samples)
                 yield _progress(tracker, dataset, plans, outcome.samples)
+        if replay:
+            writer = dataset.leaf(REPLAY)
+            if REPLAY not in writer.done:
+                yield Event.log(f"the student answers {replay} everyday prompts (replay data against forgetting)")
+                try:
+                    samples = student_replay(student, teacher, engine, replay, dataset.system_prompt)
+                except UserError as exc:
+                    yield Event.log(f"WARNING: no replay data, so training may overwrite what the student knew: {exc}",
+                                    level="warning")
+                else:
+                    unfinished = {"answer_cut_off": replay - len(samples)} if replay > len(samples) else {}
+                    writer.write_unit(UnitRecord(REPLAY, REPLAY, replay, len(samples), len(samples), unfinished), samples)
+                    kept_here += len(samples)
+                    yield _progress(tracker, dataset, plans, samples)
         minutes = max(time.monotonic() - start, 1e-6) / 60
 
         summaries = {p.name: {"leaf": p.rel, "kind": p.kind, "documents": p.documents, "chunks": p.chunks} for p in plans}
+        if dataset.leaf_summary(REPLAY)["units"]:
+            summaries[REPLAY] = {"leaf": None, "kind": REPLAY, "student": student or "default"}
         teacher_stats = {
             "teacher": teacher or "embedded",
             "teacher_calls": tutor.calls,
@@ -219,7 +249,7 @@ def generate(
         summary_path = dataset.write_summary(summaries, teacher_stats)
         knowledge = [p.name for p in plans if p.kind == "knowledge" and dataset.leaf_summary(p.name)["samples"]]
         skills = [p.name for p in plans if p.kind != "knowledge" and dataset.leaf_summary(p.name)["samples"]]
-        recipe_path = dataset.write_recipe(knowledge, skills)
+        recipe_path = dataset.write_recipe(knowledge, skills, bool(dataset.leaf_summary(REPLAY)["samples"]))
         yield Event.artifact(summary_path, "summary")
         yield Event.artifact(recipe_path, "recipe")
         yield Event.metric(**teacher_stats)
@@ -228,7 +258,7 @@ def generate(
         for plan in plans:
             info = dataset.leaf_summary(plan.name)
             reasons = ", ".join(f"{k} {v}" for k, v in list(info["dropped"].items())[:4]) or "nothing generated"
-            if info["samples"] == 0:
+            if info["kept"] == 0:  # the seeds alone are no synthetic dataset
                 empty.append(f"{plan.rel} (dropped: {reasons})")
             elif info["generated"] and info["kept"] / info["generated"] < LOW_YIELD:
                 yield Event.log(
@@ -238,7 +268,7 @@ def generate(
                 )
         if empty:
             raise UserError(
-                "no training samples were kept for: " + "; ".join(empty),
+                "the teacher's samples were all dropped for: " + "; ".join(empty),
                 hint="add more or clearer seed examples, check the documents, or use a stronger --teacher; "
                 f"counts are in {summary_path}",
             )
@@ -254,6 +284,20 @@ def generate(
         dataset.close()
         if owns_engine and engine is not None:
             engine.close()
+
+
+def student_replay(student: str | None, teacher: str | None, teacher_engine, count: int, system_prompt: str | None):
+    """Replay samples from the student; the teacher's engine answers when it is the same model."""
+    from ilabdesk.chat.factory import is_endpoint, open_engine
+    from ilabdesk.models.library import resolve
+    from ilabdesk.sdg.replay import replay_prompts, replay_samples
+
+    prompts = replay_prompts(count)
+    same = not is_endpoint(teacher) and Path(resolve(student).path).resolve() == Path(resolve(teacher).path).resolve()
+    if same:
+        return replay_samples(teacher_engine, prompts, system_prompt)
+    with open_engine(student, threads=free_cores()) as engine:
+        return replay_samples(engine, prompts, system_prompt)
 
 
 def _progress(tracker: ProgressTracker, dataset: DatasetDir, plans: list[LeafPlan], latest: list[dict[str, Any]]) -> Event:

@@ -2,7 +2,9 @@
 
 Args (JSON): {"taxonomy": dir, "leaves": [qna paths or leaf dirs] | None (changed leaves),
 "base": git ref ("origin/main"; "empty" = all leaves), "teacher": model | URL | None,
-"output": dir, "samples_per_seed": N, "paraphrases": N, "questions_per_answer": N, "judge": bool | None (auto),
+"output": dir, "samples_per_seed": N, "paraphrases": N, "seed_paraphrases": N, "questions_per_answer": N,
+"replay": N (everyday prompts the student answers; 0 = none), "student": model to be trained | None (default),
+"judge": bool | None (auto),
 "answer_mode": "auto" | "extractive" | "free", "seed": N, "chunk_tokens": N}.
 Re-running the same args after a crash continues where it stopped.
 """
@@ -67,7 +69,10 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         teacher=args.get("teacher") or configured_teacher(),
         samples_per_seed=int(args.get("samples_per_seed") or 5),
         paraphrases=int(args.get("paraphrases", 2)),
+        seed_paraphrases=int(args.get("seed_paraphrases", 4)),
         questions_per_answer=int(args.get("questions_per_answer") or 2),
+        replay=int(args.get("replay", 40)),
+        student=args.get("student"),
         judge=args.get("judge"),
         answer_mode=args.get("answer_mode") or "auto",
         seed=int(args.get("seed", 42)),

@@ -11,7 +11,9 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    ("free" mode) writes the answer too, which must then pass the grounding
    check: its names, numbers and most content words occur in the chunk;
 3. the teacher paraphrases each question, so the student sees the fact asked
-   in several ways (what makes it answer a held-out, reworded question);
+   in several ways (what makes it answer a held-out, reworded question). On
+   the unit of a seed's own context, the seed's Q&A are samples themselves
+   and are paraphrased several times: they are the facts the user chose;
 4. word-level checks drop non-questions, invented names and questions that
    give the answer away; near-duplicate questions are dropped; the teacher,
    as judge, drops pairs it finds unfaithful or irrelevant;
@@ -113,7 +115,7 @@ def plan_units(sources: list[Source], seeds: list[SeedExample], per_seed: int, r
     units: list[KnowledgeUnit] = []
     for source in sources:
         candidates = answer_candidates(source.text)
-        if not candidates:
+        if not candidates and not source.seed_id:
             continue
         paired = [s for s in seeds if s.id == source.seed_id] if source.seed_id else seeds
         for position, seed in enumerate(paired):
@@ -145,6 +147,7 @@ class KnowledgeGenerator:
         judge: bool = True,
         dedup: Dedup | None = None,
         questions_per_answer: int = 2,
+        seed_paraphrases: int = 4,
     ) -> None:
         self.teacher = teacher
         self.prompts = prompts
@@ -152,6 +155,7 @@ class KnowledgeGenerator:
         self.answer_mode = answer_mode
         self.paraphrases = paraphrases
         self.questions_per_answer = max(1, questions_per_answer)
+        self.seed_paraphrases = seed_paraphrases
         self.judge = judge
         self.dedup = dedup or Dedup()
 
@@ -229,12 +233,20 @@ class KnowledgeGenerator:
                 continue
             pairs.append({"question": reply["question"], "answer": answer, "index": index, "origin": "question"})
 
-        # 3. drop near-duplicates, then paraphrase each remaining question (same answer)
+        # 3. drop near-duplicates, then paraphrase each remaining question (same answer). On the
+        # unit of a seed's own context, the seed's Q&A are samples too, and are asked in other
+        # words more often: they are the facts the user chose to teach.
         fresh = self._unique(pairs, [], outcome)
-        for round_ in range(self.paraphrases):
-            originals = [p for p in fresh if p["origin"] == "question"]
+        seeds = []
+        if unit.source.seed_id == unit.seed.id:
+            seeds = [{"question": q, "answer": a, "index": None, "origin": "seed"} for q, a in unit.seed.qas]
+            fresh += seeds
+        for round_ in range(max(self.paraphrases, self.seed_paraphrases if seeds else 0)):
+            originals = [p for p in fresh if p["origin"] == "question"] if round_ < self.paraphrases else []
+            originals += seeds if round_ < self.seed_paraphrases else []
             prompts = [self._paraphrase_prompt(passage, p["question"]) for p in originals]
-            replies = self.teacher.json(prompts, QUESTION, seed + 1 + round_, max_tokens=80)
+            # sampled hotter than the questions: a small teacher at 0.7 rewrites a question the same way every time
+            replies = self.teacher.json(prompts, QUESTION, seed + 1 + round_, max_tokens=80, temperature=1.0)
             rewritten = []
             for pair, reply in zip(originals, replies):
                 outcome.generated += 1
@@ -245,7 +257,7 @@ class KnowledgeGenerator:
                 if not ok:
                     outcome.dropped[reason] += 1
                     continue
-                if not points_at(reply["question"], candidates, pair["index"]):
+                if pair["index"] is not None and not points_at(reply["question"], candidates, pair["index"]):
                     outcome.dropped["question_about_other_sentence"] += 1
                     continue
                 rewritten.append({**pair, "question": reply["question"], "origin": "paraphrase"})
@@ -253,13 +265,14 @@ class KnowledgeGenerator:
 
         # 4. the judge
         for pair in fresh:
-            pair["context"] = window(candidates, pair["index"])
-        if self.judge and fresh:
+            pair["context"] = passage if pair["index"] is None else window(candidates, pair["index"])
+        judged_pairs = [p for p in fresh if p["origin"] != "seed"]  # the user's own Q&A are not judged
+        if self.judge and judged_pairs:
             verdicts = self.teacher.verdicts(
-                [self._judge_prompt(p["context"], p["question"], p["answer"]) for p in fresh], seed + 100
+                [self._judge_prompt(p["context"], p["question"], p["answer"]) for p in judged_pairs], seed + 100
             )
-            judged = []
-            for pair, verdict in zip(fresh, verdicts):
+            judged = [p for p in fresh if p["origin"] == "seed"]
+            for pair, verdict in zip(judged_pairs, verdicts):
                 if verdict is None:
                     outcome.dropped["judge_unparsable"] += 1
                 elif not verdict:
@@ -268,10 +281,10 @@ class KnowledgeGenerator:
                     judged.append(pair)
             fresh = judged
 
-        # 5. two samples per kept pair
+        # 5. two samples per kept pair; `kept` counts what the teacher made (of `generated`)
         for pair in fresh:
             self.dedup.add(pair["question"])
-            outcome.kept += 1
+            outcome.kept += pair["origin"] != "seed"
             outcome.samples.extend(self.samples(unit, pair))
         return outcome
 

@@ -80,8 +80,8 @@ def test_resume_drops_the_unfinished_unit_and_a_torn_line(tmp_path):
     sample = lambda unit, n: {"messages": [], "metadata": {"unit": unit, "question": f"q{n}"}}  # noqa: E731
     writer.write_unit(UnitRecord("leaf", "u1", 2, 1, 2, {"duplicate": 1}), [sample("u1", 1), sample("u1", 2)])
     # a crash while unit u2 was being written: one full line and one torn line, no journal entry
-    writer._handle.write(json.dumps(sample("u2", 3)) + "\n" + '{"messages": [], "meta')
-    writer._handle.flush()
+    with open(tmp_path / "train_leaf.jsonl", "a") as torn:
+        torn.write(json.dumps(sample("u2", 3)) + "\n" + '{"messages": [], "meta')
     with open(tmp_path / ".sdg" / "journal.jsonl", "a") as journal:
         journal.write('{"leaf": "leaf", "unit": "u2", "gen')  # torn journal line too
     dataset.close()

@@ -69,6 +69,8 @@ def run_generate(leaf: Path, output: Path, engine, **options) -> list[Event]:
     options.setdefault("samples_per_seed", 1)
     options.setdefault("paraphrases", 0)
     options.setdefault("questions_per_answer", 1)
+    options.setdefault("seed_paraphrases", 1)
+    options.setdefault("replay", 0)
     return list(generate([leaf], output, engine=engine, **options))
 
 
@@ -79,27 +81,36 @@ def read_jsonl(path: Path) -> list[dict]:
 def test_dataset_contract(tmp_path, engine):
     leaf = make_leaf(tmp_path)
     out = tmp_path / "data"
-    events = run_generate(leaf, out, engine, paraphrases=1)
+    events = run_generate(leaf, out, engine, paraphrases=1, replay=3)
     assert events[-1].type == "done", events[-1]
     progress = [e for e in events if e.type == "progress"]
-    assert progress[-1].done == progress[-1].total == 4  # 1 chunk x 2 seeds + 2 seed contexts
+    assert progress[-1].done == progress[-1].total == 5  # 1 chunk x 2 seeds + 2 seed contexts + the replay
     assert {"kept", "dropped"} <= set(progress[-1].data)
 
-    train = read_jsonl(out / "train_knowledge_maritime_orlin.jsonl")
-    assert train, "the embedded teacher kept nothing"
+    plain = read_jsonl(out / "train_knowledge_maritime_orlin.jsonl")
+    context = read_jsonl(out / "train_knowledge_maritime_orlin_context.jsonl")
+    train = plain + context
+    assert any(s["metadata"]["origin"] != "seed" for s in train), "the embedded teacher kept nothing"
     assert len({json.dumps(s, sort_keys=True) for s in train}) == len(train)
-    source = DOC + " ".join(s["context"] for s in SEEDS)
+    seed_answers = {qa["answer"] for s in SEEDS for qa in s["questions_and_answers"]}
+    source = " ".join((DOC + " ".join(s["context"] for s in SEEDS)).split())
     for sample in train:
         meta = sample["metadata"]
         assert meta["leaf"] == "knowledge_maritime_orlin" and meta["kind"] == "knowledge"
-        assert {"chunk", "seed", "unit", "with_context", "question"} <= set(meta)
+        assert {"chunk", "seed", "unit", "with_context", "question", "origin"} <= set(meta)
         system, user, answer = (m["content"] for m in sample["messages"])
         assert system == DEFAULTS["chat"]["system_prompt"]  # the prompt the tuned model is chatted with
-        assert answer in " ".join(source.split())  # extractive: the answer is a sentence of the document
+        assert answer in source or answer in seed_answers  # extractive: a sentence of the document, or the seed's
         assert user.endswith(meta["question"]) and meta["question"].endswith("?")
-    assert {s["metadata"]["with_context"] for s in train} == {True, False}
-    seed_questions = {qa["question"] for s in SEEDS for qa in s["questions_and_answers"]}
-    assert not seed_questions & {s["metadata"]["question"] for s in train}  # held out
+        assert meta["with_context"] == (sample in context) == (user != meta["question"])
+    # the user's own Q&A are taught as written
+    taught = {(s["metadata"]["question"], s["messages"][-1]["content"]) for s in plain if s["metadata"]["origin"] == "seed"}
+    assert taught == {(qa["question"], qa["answer"]) for s in SEEDS for qa in s["questions_and_answers"]}
+
+    replay = read_jsonl(out / "train_replay.jsonl")
+    assert 1 <= len(replay) <= 3
+    assert all(r["messages"][0]["content"] == DEFAULTS["chat"]["system_prompt"] and r["messages"][-1]["content"]
+               for r in replay)
 
     test = read_jsonl(out / "test_knowledge_maritime_orlin.jsonl")
     assert [t["messages"][-2]["content"] for t in test] == ["Who built the Orlin lighthouse?", "Who kept the Orlin lighthouse?"]
@@ -108,16 +119,20 @@ def test_dataset_contract(tmp_path, engine):
     assert test[1]["metadata"]["leaf_path"] == "knowledge/maritime/orlin"
 
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["samples"] == len(train) and summary["units"] == 4
+    assert summary["samples"] == len(train) + len(replay) and summary["units"] == 5
     assert summary["generated"] == summary["kept"] + sum(summary["dropped"].values())
-    assert summary["leaves"]["knowledge_maritime_orlin"]["kept"] == summary["kept"]
+    assert summary["leaves"]["knowledge_maritime_orlin"]["samples"] == len(train)
     recipe = yaml.safe_load((out / "recipe.yaml").read_text())
-    assert recipe["phases"][0] == {"name": "knowledge", "datasets": [{"path": "train_knowledge_maritime_orlin.jsonl", "weight": 1.0}]}
+    assert recipe["phases"][0] == {"name": "knowledge", "datasets": [
+        {"path": "train_knowledge_maritime_orlin.jsonl", "weight": 1.0},
+        {"path": "train_knowledge_maritime_orlin_context.jsonl", "weight": 0.25},
+        {"path": "train_replay.jsonl", "weight": 1.0},
+    ]}
 
     # a finished run re-run does nothing and changes nothing
     before = (out / "train_knowledge_maritime_orlin.jsonl").read_bytes()
-    again = run_generate(leaf, out, engine, paraphrases=1)
-    assert any(e.type == "log" and "4 of 4 units were already done" in e.message for e in again)
+    again = run_generate(leaf, out, engine, paraphrases=1, replay=3)
+    assert any(e.type == "log" and "5 of 5 units were already done" in e.message for e in again)
     assert not [e for e in again if e.type == "progress"]
     assert (out / "train_knowledge_maritime_orlin.jsonl").read_bytes() == before
 
@@ -126,7 +141,8 @@ def test_resume_after_sigkill(tmp_path, engine):
     leaf = make_leaf(tmp_path)
     out = tmp_path / "data"
     command = [sys.executable, "-m", "ilabdesk", "generate", "--leaf", str(leaf), "--output", str(out),
-               "--samples-per-seed", "1", "--paraphrases", "0", "--questions-per-answer", "1", "--json"]
+               "--samples-per-seed", "1", "--paraphrases", "0", "--seed-paraphrases", "1",
+               "--questions-per-answer", "1", "--replay", "0", "--json"]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
     try:
         for line in child.stdout:
@@ -138,11 +154,11 @@ def test_resume_after_sigkill(tmp_path, engine):
     finally:
         child.kill()
         child.wait()
-    train_path = out / "train_knowledge_maritime_orlin.jsonl"
+    paths = [out / "train_knowledge_maritime_orlin.jsonl", out / "train_knowledge_maritime_orlin_context.jsonl"]
     journal = read_jsonl(out / ".sdg" / "journal.jsonl")
     finished_before = {r["unit"] for r in journal}
     assert 1 <= len(finished_before) < 4
-    kept_before = [line for line in train_path.read_text().splitlines()
+    kept_before = [line for path in paths for line in path.read_text().splitlines()
                    if line.strip() and json.loads(line)["metadata"]["unit"] in finished_before]
 
     events = run_generate(leaf, out, engine)  # the same settings as the command line above
@@ -151,7 +167,7 @@ def test_resume_after_sigkill(tmp_path, engine):
     journal = read_jsonl(out / ".sdg" / "journal.jsonl")
     units = [r["unit"] for r in journal]
     assert sorted(units) == sorted(set(units)) and len(units) == 4  # every unit once
-    lines = train_path.read_text().splitlines()
+    lines = [line for path in paths for line in path.read_text().splitlines()]
     assert len(lines) == len(set(lines)) == sum(r["samples"] for r in journal)  # no duplicate
     assert all(line in lines for line in kept_before)  # nothing lost
 
@@ -169,6 +185,7 @@ def test_teacher_output_that_does_not_parse_is_counted(engine):
 def test_no_usable_facts_is_an_error_not_an_empty_dataset(tmp_path, engine):
     leaf = make_leaf(tmp_path, doc="# Orlin\n\n## Notes\n\nShort.\n", seeds=[
         {"context": "Tiny.", "questions_and_answers": [{"question": "What?", "answer": "Tiny."}]}])
-    with pytest.raises(UserError, match="no training samples were kept"):
+    with pytest.raises(UserError, match="the teacher's samples were all dropped"):
         run_generate(leaf, tmp_path / "data", engine)
-    assert json.loads((tmp_path / "data" / "summary.json").read_text())["samples"] == 0
+    summary = json.loads((tmp_path / "data" / "summary.json").read_text())
+    assert summary["kept"] == 0 and summary["samples"] == 2  # only the seed itself, with and without its context
