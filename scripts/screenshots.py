@@ -104,7 +104,9 @@ def shoot(out: Path) -> int:
         window.grab().save(str(path))
         written.append(path)
 
-    root = window.open_sample()
+    window.open_sample()  # installs off the UI thread
+    wait(app, lambda: window.taxonomy_root is not None)
+    root = window.taxonomy_root
     panel = window.tree_panel
     wait(app, lambda: len(panel.leaf_paths()) >= 2 and all(panel.state_of(p) != "unknown" for p in panel.leaf_paths()))
     leaf = next(p for p in panel.leaf_paths() if "knowledge" in p.parts)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ilabdesk.errors import UserError
 from ilabdesk.settings import paths
 
 if TYPE_CHECKING:
@@ -34,6 +33,7 @@ class TaxonomyActions:
     center: QTabWidget
     settings: QSettings
     taxonomy_root: Path | None
+    _installing_sample: bool = False
 
     @Slot()
     def choose_taxonomy(self) -> None:
@@ -54,17 +54,30 @@ class TaxonomyActions:
         self.statusBar().showMessage(f"Opened {root}", 5000)
 
     @Slot()
-    def open_sample(self) -> Path | None:
-        """Install the bundled sample taxonomy (once) under the workspaces folder and open it."""
+    def open_sample(self) -> None:
+        """Install the bundled sample taxonomy (once) under the workspaces folder, then open it.
+
+        Installing makes two git repositories: seconds on a busy laptop, so it
+        runs off the UI thread and the checkout opens when it is ready.
+        """
+        from ilabdesk.gui.background import run_in_background
         from ilabdesk.pipeline.sample import install_sample
 
-        try:
-            root = install_sample(paths().workspaces / SAMPLE_FOLDER)
-        except UserError as exc:
-            QMessageBox.warning(self, "Could not create the sample", str(exc))
-            return None
+        if self._installing_sample:
+            return
+        self._installing_sample = True
+        self.statusBar().showMessage("Creating the sample taxonomy…")
+        run_in_background(install_sample, paths().workspaces / SAMPLE_FOLDER,
+                          on_done=self._on_sample_installed, on_error=self._on_sample_failed)
+
+    def _on_sample_installed(self, root: Path) -> None:
+        self._installing_sample = False
         self.open_taxonomy(root)
-        return root
+
+    def _on_sample_failed(self, message: str) -> None:
+        self._installing_sample = False
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, "Could not create the sample", message)
 
     @Slot(Path)
     def open_leaf(self, path: Path) -> None:

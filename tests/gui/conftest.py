@@ -64,11 +64,12 @@ def window(qtbot, answers):
 @pytest.fixture
 def sample(window, qtbot) -> Path:
     """The sample taxonomy installed and opened, its leaves scanned and checked."""
-    root = window.open_sample()
-    assert root is not None
+    window.open_sample()  # installs off the UI thread, then opens the checkout
+    qtbot.waitUntil(lambda: window.taxonomy_root is not None, timeout=30_000)
+    root = window.taxonomy_root
     qtbot.waitUntil(lambda: len(window.tree_panel.leaf_paths()) == 2, timeout=10_000)
     qtbot.waitUntil(
-        lambda: all(window.tree_panel.state_of(p) != "unknown" for p in window.tree_panel.leaf_paths()), timeout=20_000
+        lambda: all(window.tree_panel.state_of(p) != "unknown" for p in window.tree_panel.leaf_paths()), timeout=60_000
     )
     return root
 
