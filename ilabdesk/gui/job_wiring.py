@@ -99,6 +99,8 @@ class JobWiring:
 
         config = self._config()
         leaf = self.editor.path
+        dataset = self.last_dataset or self._latest_output(("generate",))
+        run = self.last_run or self._latest_output(("train", "pipeline"))
         name = leaf.parent.name if leaf is not None else (self.taxonomy_root.name if self.taxonomy_root else "run")
         training = config.get("training", {})
         defaults: dict[str, Any] = {
@@ -113,23 +115,55 @@ class JobWiring:
             defaults["base"] = config.get("taxonomy", {}).get("base") or "origin/main"
             defaults["output"] = str(paths().datasets / stamp(name))
         elif kind == "train":
-            defaults["data"] = str(self.last_dataset or "")
+            defaults["data"] = str(dataset or "")
             defaults["output"] = str(paths().runs / stamp(name))
         elif kind == "convert":
-            defaults["run"] = str(self.last_run or "")
+            defaults["run"] = str(run or "")
             defaults["quantize"] = "Q4_K_M"
         elif kind == "evaluate":
-            if self.last_run is not None:
-                defaults["adapter"] = str(self.last_run / "adapter.gguf")
-            defaults["data"] = str(self.last_dataset or "")
+            if run is not None:
+                defaults["adapter"] = str(run / "adapter.gguf")
+            defaults["data"] = str(dataset or "")
             defaults["output"] = str(paths().runs / stamp(f"{name}-eval"))
         elif kind == "pipeline":
             defaults["output"] = str(paths().runs / stamp(name))
         return defaults
 
+    def _latest_output(self, kinds: tuple[str, ...]) -> Path | None:
+        """The newest finished job of `kinds` in the list (earlier sessions too): a dataset or a run.
+
+        After a restart the session's own dataset and run are gone, but the
+        job history still knows them, so "train what I generated yesterday"
+        needs no browsing.
+        """
+        for job in sorted(self.jobs.jobs, key=lambda j: j.job_dir.name, reverse=True):
+            if job.spec.kind not in kinds or job.state != FINISHED:
+                continue
+            found = job.run_dir() if job.spec.kind != "generate" else Path(job.spec.args.get("output", ""))
+            if found is not None and found.is_dir():
+                return found
+        return None
+
+    def _save_before(self, kind: str) -> bool:
+        """Jobs that read leaves from disk see unsaved edits only once they are saved: ask first."""
+        doc = self.editor.doc
+        if kind not in ("generate", "pipeline") or doc is None or not doc.dirty:
+            return True
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Save the leaf first?",
+            f"{doc.rel} has unsaved changes, and the job reads the saved file. Save them first?",
+            buttons.Yes | buttons.No | buttons.Cancel, buttons.Yes,
+        )
+        if answer == buttons.Yes:
+            return self.editor.save()
+        return answer == buttons.No  # No: run on the saved file, keep editing
+
     def start_job_dialog(self, kind: str) -> JobRun | None:
         from ilabdesk.gui.job_dialogs import JobDialog
 
+        if not self._save_before(kind):
+            return None
         dialog = JobDialog(kind, self.job_defaults(kind), self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
