@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import yaml
-from gui_helpers import leaf_index
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from gui_helpers import drop_files, leaf_index
+from PySide6.QtCore import Qt
 
 from ilabdesk.gui.jobs import FINISHED
 
@@ -15,20 +13,6 @@ DOCUMENT = """# The Quellmoor ferry
 The ferry *Gull of Dunwarrick* sails from Halvenby to Dunwarrick twice a day.
 The crossing takes three hours and ten minutes in calm weather.
 """
-
-
-def drop_files(widget, position, paths) -> QDropEvent:
-    """Drag `paths` over `widget` and drop them at `position`, as a file manager would."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    point = QPointF(position)
-    actions = Qt.DropAction.CopyAction
-    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QApplication.sendEvent(widget, QDragEnterEvent(point, actions, mime, buttons, modifiers))
-    QApplication.sendEvent(widget, QDragMoveEvent(point, actions, mime, buttons, modifiers))
-    drop = QDropEvent(point, actions, mime, buttons, modifiers)
-    QApplication.sendEvent(widget, drop)
-    return drop
 
 
 def test_drop_markdown_on_knowledge_leaf_ingests_it(window, sample, qtbot, tmp_path):
