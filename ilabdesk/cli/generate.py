@@ -22,9 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="answer sentences asked about per seed example and document chunk (default 5)")
     parser.add_argument("--paraphrases", type=int, default=2, metavar="N",
                         help="rewordings of each knowledge question, each with its own seed (default 2)")
-    parser.add_argument("--seed-paraphrases", type=int, default=4, metavar="N",
-                        help="rewordings of each seed question, answered with the seed's answer (default 4); "
-                        "the seed questions themselves stay held out for evaluation")
+    parser.add_argument("--seed-paraphrases", type=int, default=2, metavar="N",
+                        help="rewordings of each seed question, answered with the seed's answer (default 2)")
     parser.add_argument("--replay", type=int, default=40, metavar="N",
                         help="everyday prompts the student answers itself, trained on alongside the leaves so "
                         "it keeps what it knew (default 40; 0 = none)")

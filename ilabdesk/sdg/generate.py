@@ -125,7 +125,7 @@ def generate(
     teacher: str | None = None,
     samples_per_seed: int = 5,
     paraphrases: int = 2,
-    seed_paraphrases: int = 4,
+    seed_paraphrases: int = 2,
     questions_per_answer: int = 2,
     replay: int = 40,
     student: str | None = None,

@@ -69,7 +69,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         teacher=args.get("teacher") or configured_teacher(),
         samples_per_seed=int(args.get("samples_per_seed") or 5),
         paraphrases=int(args.get("paraphrases", 2)),
-        seed_paraphrases=int(args.get("seed_paraphrases", 4)),
+        seed_paraphrases=int(args.get("seed_paraphrases", 2)),
         questions_per_answer=int(args.get("questions_per_answer") or 2),
         replay=int(args.get("replay", 40)),
         student=args.get("student"),

@@ -11,9 +11,10 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    ("free" mode) writes the answer too, which must then pass the grounding
    check: its names, numbers and most content words occur in the chunk;
 3. the teacher paraphrases each question, so the student sees the fact asked
-   in several ways (what makes it answer a held-out, reworded question). On
-   the unit of a seed's own context, the seed's Q&A are samples themselves
-   and are paraphrased several times: they are the facts the user chose;
+   in several ways (what makes it answer a held-out, reworded question).
+   On the unit of a seed's own context, the seed's answers get new questions
+   too, and the seed's Q&A are samples themselves, also paraphrased: they are
+   the facts the user chose to teach;
 4. word-level checks drop non-questions, invented names and questions that
    give the answer away; near-duplicate questions are dropped; the teacher,
    as judge, drops pairs it finds unfaithful or irrelevant;
@@ -147,7 +148,7 @@ class KnowledgeGenerator:
         judge: bool = True,
         dedup: Dedup | None = None,
         questions_per_answer: int = 2,
-        seed_paraphrases: int = 4,
+        seed_paraphrases: int = 2,
     ) -> None:
         self.teacher = teacher
         self.prompts = prompts
@@ -201,49 +202,49 @@ class KnowledgeGenerator:
         candidates = answer_candidates(unit.source.text)
         passage = unit.source.text.strip()
 
-        # 1-2. a question (and in free mode an answer) for each chosen sentence
-        focus = [candidates[i] for i in unit.answers]
+        # 1-2. a question (and in free mode an answer) for each chosen sentence. On the unit of a
+        # seed's own context, the seed's answers are asked about too: they are the facts the user
+        # chose to teach, and new questions for them teach more than paraphrases of the seed's.
+        own_seed = unit.source.seed_id == unit.seed.id
+        seed_pairs = [{"question": q, "answer": a, "index": None, "origin": "seed"} for q, a in unit.seed.qas] if own_seed else []
+        # words a question may use: the passage's, and on a seed's unit its Q&A's (they name the topic)
+        known = "\n".join([passage, *(f"{p['question']} {p['answer']}" for p in seed_pairs)])
+        focus: list[tuple[int | None, str]] = [(i, candidates[i]) for i in unit.answers]
+        focus += [(None, p["answer"]) for p in seed_pairs]
         schema = QUESTION_ANSWER if self.answer_mode == "free" else QUESTION
-        conversations = [self.question_prompt(passage, unit.seed, a) for a in focus]
-        replies, indices, sentences = [], [], []
+        conversations = [self.question_prompt(passage, unit.seed, sentence) for _, sentence in focus]
+        replies: list[dict[str, Any] | None] = []
         # Each round asks again with another sampling seed: the prompts share their prefix, so
         # a second question for the same answer costs llama.cpp only the last turn and the reply.
         for round_ in range(self.questions_per_answer):
             replies += self.teacher.json(conversations, schema, seed + 10 * round_)
-            indices += unit.answers
-            sentences += focus
         pairs: list[dict[str, Any]] = []  # question, answer, index, origin
-        for index, sentence, reply in zip(indices, sentences, replies):
+        for (index, sentence), reply in zip(focus * self.questions_per_answer, replies):
             outcome.generated += 1
             if reply is None:
                 outcome.dropped["unparsable"] += 1
                 continue
-            answer = reply.get("answer", sentence)
-            if self.answer_mode == "free":
+            answer = reply.get("answer", sentence) if index is not None else sentence  # the user's answer stays
+            if self.answer_mode == "free" and index is not None:
                 ok, _ = grounded(answer, passage)
                 if not ok:
                     outcome.dropped["answer_not_grounded"] += 1
                     continue
-            ok, reason = check_question(reply["question"], answer, passage)
+            ok, reason = check_question(reply["question"], answer, known)
             if not ok:
                 outcome.dropped[reason] += 1
                 continue
-            if not points_at(reply["question"], candidates, index):
+            if index is not None and not points_at(reply["question"], candidates, index):
                 outcome.dropped["question_about_other_sentence"] += 1
                 continue
             pairs.append({"question": reply["question"], "answer": answer, "index": index, "origin": "question"})
 
-        # 3. drop near-duplicates, then paraphrase each remaining question (same answer). On the
-        # unit of a seed's own context, the seed's Q&A are samples too, and are asked in other
-        # words more often: they are the facts the user chose to teach.
-        fresh = self._unique(pairs, [], outcome)
-        seeds = []
-        if unit.source.seed_id == unit.seed.id:
-            seeds = [{"question": q, "answer": a, "index": None, "origin": "seed"} for q, a in unit.seed.qas]
-            fresh += seeds
-        for round_ in range(max(self.paraphrases, self.seed_paraphrases if seeds else 0)):
+        # 3. drop near-duplicates, then paraphrase each remaining question (same answer); the
+        # seed's own questions are samples as they are, and are paraphrased `seed_paraphrases` times
+        fresh = self._unique(pairs, seed_pairs, outcome)
+        for round_ in range(max(self.paraphrases, self.seed_paraphrases if seed_pairs else 0)):
             originals = [p for p in fresh if p["origin"] == "question"] if round_ < self.paraphrases else []
-            originals += seeds if round_ < self.seed_paraphrases else []
+            originals += seed_pairs if round_ < self.seed_paraphrases else []
             prompts = [self._paraphrase_prompt(passage, p["question"]) for p in originals]
             # sampled hotter than the questions: a small teacher at 0.7 rewrites a question the same way every time
             replies = self.teacher.json(prompts, QUESTION, seed + 1 + round_, max_tokens=80, temperature=1.0)
@@ -253,7 +254,8 @@ class KnowledgeGenerator:
                 if reply is None:
                     outcome.dropped["unparsable"] += 1
                     continue
-                ok, reason = check_question(reply["question"], pair["answer"], passage)
+                # a paraphrase may reuse its original's words and needs a few of its own (synonyms)
+                ok, reason = check_question(reply["question"], pair["answer"], f"{known}\n{pair['question']}", new_words=3)
                 if not ok:
                     outcome.dropped[reason] += 1
                     continue

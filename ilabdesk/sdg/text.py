@@ -101,8 +101,12 @@ _QUESTION_START = re.compile(
 _META = re.compile(r"\b(the|this|that|above|given|following) (text|passage|document|article|paragraph|excerpt|context|sentence)\b", re.I)
 
 
-def check_question(question: str, answer: str, source: str) -> tuple[bool, str]:
-    """A usable question for `answer`: a real question, about the source, not giving the answer away."""
+def check_question(question: str, answer: str, source: str, new_words: int = 1) -> tuple[bool, str]:
+    """A usable question for `answer`: a real question, about the source, not giving the answer away.
+
+    At most `new_words` content words may be missing from the source: a question
+    written for a sentence needs none, a paraphrase needs its synonyms.
+    """
     question = " ".join(question.split())
     n_words = len(words(question))
     if n_words < 3 or n_words > 40:
@@ -115,7 +119,7 @@ def check_question(question: str, answer: str, source: str) -> tuple[bool, str]:
     if key_terms(question) - source_words:
         return False, "question_invented_name"
     q_words = content_words(question)
-    if len(q_words - source_words) > 1:
+    if len(q_words - source_words) > new_words:
         return False, "question_invented_words"
     if not q_words & content_words(source):
         return False, "question_off_topic"
