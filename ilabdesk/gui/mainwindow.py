@@ -25,6 +25,7 @@ from ilabdesk.gui.jobs_panel import JobsPanel
 from ilabdesk.gui.leaf_editor import LeafEditor
 from ilabdesk.gui.taxonomy_actions import TaxonomyActions
 from ilabdesk.gui.taxonomy_tree import TaxonomyPanel
+from ilabdesk.gui.ui_thread_gc import UiThreadCollector
 from ilabdesk.gui.window_actions import MenuActions
 from ilabdesk.gui.window_state import restore_layout, save_layout, window_settings
 
@@ -49,6 +50,7 @@ class MainWindow(MenuActions, TaxonomyActions, JobWiring, QMainWindow):
         self._initial_taxonomy = taxonomy
         self._compare_after: dict[Path, Path] = {}  # convert job folder -> run to compare when it is done
         self._first_run_welcome = first_run_welcome
+        self._collector = UiThreadCollector(self)  # Qt objects in cyclic garbage die on this thread only
 
         self.jobs = JobQueue(self)
         self.tree_panel = TaxonomyPanel()
@@ -173,6 +175,7 @@ class MainWindow(MenuActions, TaxonomyActions, JobWiring, QMainWindow):
         from ilabdesk.gui.background import wait_for_background
 
         wait_for_background(10_000)
+        self._collector.stop()
         self._closed = True
         event.accept()
 

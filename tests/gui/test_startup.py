@@ -82,3 +82,29 @@ def test_dark_scheme_sets_a_dark_palette(qapp):
         assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 150
     finally:
         qapp.setPalette(before)
+
+
+def test_cyclic_garbage_is_collected_on_the_ui_thread_while_a_window_is_open(qtbot, answers):
+    """A pool thread must never collect Qt objects: the window takes collection to the UI thread."""
+    import gc
+    import weakref
+
+    from ilabdesk.gui.mainwindow import MainWindow
+
+    assert gc.isenabled()
+    window = MainWindow(first_run_welcome=False)
+    qtbot.addWidget(window)
+    assert not gc.isenabled()
+
+    class Node:
+        pass
+
+    node = Node()
+    node.cycle = node
+    ref = weakref.ref(node)
+    del node
+    garbage = [[] for _ in range(gc.get_threshold()[0] * 2)]  # enough allocations to make generation 0 due
+    qtbot.waitUntil(lambda: ref() is None, timeout=10_000)
+    del garbage
+    window.close()
+    assert gc.isenabled()
