@@ -14,13 +14,15 @@ import json
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
 
 from ilabdesk.jobs.events import Event
-from ilabdesk.jobs.runner import JobSpec, self_command
 from ilabdesk.settings import paths
+
+if TYPE_CHECKING:  # the runner (subprocess, signals, the job registry) loads with the first job, not at start-up
+    from ilabdesk.jobs.runner import JobSpec
 
 KIND_TITLES = {
     "ingest": "Ingest documents",
@@ -136,6 +138,8 @@ class JobRun(QObject):
         """Start the child process (the queue calls this)."""
         self.job_dir.mkdir(parents=True, exist_ok=True)
         self.spec.save(self.spec_path)
+        from ilabdesk.jobs.runner import self_command
+
         command = self_command()
         process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
@@ -318,6 +322,8 @@ class JobRun(QObject):
     @classmethod
     def from_journal(cls, job_dir: Path, parent: QObject | None = None) -> JobRun | None:
         """An earlier session's job, rebuilt from its spec and events.jsonl."""
+        from ilabdesk.jobs.runner import JobSpec
+
         try:
             spec = JobSpec.load(job_dir / "spec.json")
         except Exception:  # a damaged job folder is skipped, not fatal
@@ -356,6 +362,8 @@ class JobQueue(QObject):
 
     def submit(self, kind: str, args: dict[str, Any], title: str = "") -> JobRun:
         """Queue a new job; it starts as soon as no other heavy job runs."""
+        from ilabdesk.jobs.runner import JobSpec
+
         spec = JobSpec(kind, args, title=title)
         job_dir = paths().jobs / spec.id
         job_dir.mkdir(parents=True, exist_ok=True)
