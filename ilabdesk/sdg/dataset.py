@@ -35,6 +35,7 @@ from ilabdesk.fileio import atomic_open, atomic_write_text
 STATE_DIR = ".sdg"
 REPLAY = "replay"  # the dataset name of the student's replay samples
 CONTEXT_WEIGHT = 0.25
+MIN_PER_ANSWER = 3
 
 
 def dataset_name(leaf_rel: str) -> str:
@@ -227,22 +228,27 @@ class DatasetDir:
         Replay keeps earlier learning from being forgotten: the knowledge while
         skills train, and everything the student knew while both do. Samples
         with their passage weigh a quarter (LAB's reading-comprehension form, at
-        a quarter of the cost); a phase with no datasets is written empty, and
-        training skips it.
+        a quarter of the cost). Each knowledge answer is seen at least
+        MIN_PER_ANSWER times an epoch (see training.data.balanced). A phase with
+        no datasets is written empty, and training skips it.
         """
 
-        def leaf_files(names: list[str], weight: float) -> list[dict[str, Any]]:
+        def leaf_files(names: list[str], weight: float, knowledge: bool) -> list[dict[str, Any]]:
             entries = []
             for name in names:
                 for with_context, path in train_files(self.path, name).items():
                     if path.exists() and path.stat().st_size:
-                        entries.append({"path": path.name, "weight": weight * (CONTEXT_WEIGHT if with_context else 1.0)})
+                        entry = {"path": path.name, "weight": weight * (CONTEXT_WEIGHT if with_context else 1.0)}
+                        if knowledge and not with_context:
+                            entry["min_per_answer"] = MIN_PER_ANSWER
+                        entries.append(entry)
             return entries
 
         student = [{"path": f"train_{REPLAY}.jsonl", "weight": 1.0}] if replay else []
         phases = [
-            {"name": "knowledge", "datasets": leaf_files(knowledge, 1.0) + (student if knowledge else [])},
-            {"name": "skills", "datasets": leaf_files(skills, 1.0) + leaf_files(knowledge, 0.5) + student if skills else []},
+            {"name": "knowledge", "datasets": leaf_files(knowledge, 1.0, True) + (student if knowledge else [])},
+            {"name": "skills",
+             "datasets": leaf_files(skills, 1.0, False) + leaf_files(knowledge, 0.5, True) + student if skills else []},
         ]
         path = self.path / "recipe.yaml"
         atomic_write_text(path, yaml.safe_dump({"phases": phases}, sort_keys=False))

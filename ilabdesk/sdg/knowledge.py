@@ -206,11 +206,14 @@ class KnowledgeGenerator:
         # seed's own context, the seed's answers are asked about too: they are the facts the user
         # chose to teach, and new questions for them teach more than paraphrases of the seed's.
         own_seed = unit.source.seed_id == unit.seed.id
-        seed_pairs = [{"question": q, "answer": a, "index": None, "origin": "seed"} for q, a in unit.seed.qas] if own_seed else []
+        qas = unit.seed.qas if own_seed else []
+        # every answer a question may point at: the passage's sentences, then the seed's answers
+        pool = candidates + [a for _, a in qas]
+        seed_pairs = [{"question": q, "answer": a, "index": len(candidates) + k, "origin": "seed"}
+                      for k, (q, a) in enumerate(qas)]
         # words a question may use: the passage's, and on a seed's unit its Q&A's (they name the topic)
-        known = "\n".join([passage, *(f"{p['question']} {p['answer']}" for p in seed_pairs)])
-        focus: list[tuple[int | None, str]] = [(i, candidates[i]) for i in unit.answers]
-        focus += [(None, p["answer"]) for p in seed_pairs]
+        known = "\n".join([passage, *(f"{q} {a}" for q, a in qas)])
+        focus = [(i, pool[i]) for i in [*unit.answers, *(p["index"] for p in seed_pairs)]]
         schema = QUESTION_ANSWER if self.answer_mode == "free" else QUESTION
         conversations = [self.question_prompt(passage, unit.seed, sentence) for _, sentence in focus]
         replies: list[dict[str, Any] | None] = []
@@ -224,8 +227,9 @@ class KnowledgeGenerator:
             if reply is None:
                 outcome.dropped["unparsable"] += 1
                 continue
-            answer = reply.get("answer", sentence) if index is not None else sentence  # the user's answer stays
-            if self.answer_mode == "free" and index is not None:
+            from_seed = index >= len(candidates)
+            answer = sentence if from_seed else reply.get("answer", sentence)  # the user's answer stays
+            if self.answer_mode == "free" and not from_seed:
                 ok, _ = grounded(answer, passage)
                 if not ok:
                     outcome.dropped["answer_not_grounded"] += 1
@@ -234,7 +238,7 @@ class KnowledgeGenerator:
             if not ok:
                 outcome.dropped[reason] += 1
                 continue
-            if index is not None and not points_at(reply["question"], candidates, index):
+            if not points_at(reply["question"], pool, index):
                 outcome.dropped["question_about_other_sentence"] += 1
                 continue
             pairs.append({"question": reply["question"], "answer": answer, "index": index, "origin": "question"})
@@ -259,7 +263,7 @@ class KnowledgeGenerator:
                 if not ok:
                     outcome.dropped[reason] += 1
                     continue
-                if pair["index"] is not None and not points_at(reply["question"], candidates, pair["index"]):
+                if not points_at(reply["question"], pool, pair["index"]):
                     outcome.dropped["question_about_other_sentence"] += 1
                     continue
                 rewritten.append({**pair, "question": reply["question"], "origin": "paraphrase"})
@@ -267,7 +271,7 @@ class KnowledgeGenerator:
 
         # 4. the judge
         for pair in fresh:
-            pair["context"] = passage if pair["index"] is None else window(candidates, pair["index"])
+            pair["context"] = window(candidates, pair["index"]) if pair["index"] < len(candidates) else passage
         judged_pairs = [p for p in fresh if p["origin"] != "seed"]  # the user's own Q&A are not judged
         if self.judge and judged_pairs:
             verdicts = self.teacher.verdicts(

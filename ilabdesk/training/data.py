@@ -10,6 +10,7 @@ give the same steps, which is what makes resuming after a crash exact.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ IGNORE = -100
 class Sample:
     input_ids: list[int]
     targets: list[int]
+    answer: str = ""  # the last assistant message: samples with the same one teach the same fact
 
     @property
     def n_targets(self) -> int:
@@ -35,6 +37,8 @@ class Sample:
 class Phase:
     name: str
     datasets: list[tuple[Path, float]]
+    # file -> each distinct answer appears at least this often per epoch (recipe `min_per_answer`)
+    min_per_answer: dict[Path, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,6 +116,7 @@ def read_recipe(data_dir: Path) -> list[Phase]:
         if not isinstance(raw, dict):
             raise UserError(f"{recipe_path}: phase {i + 1} must be a mapping with name and datasets")
         entries = []
+        balance: dict[Path, int] = {}
         for entry in raw.get("datasets") or []:
             if not isinstance(entry, dict) or "path" not in entry:
                 raise UserError(f"{recipe_path}: phase '{raw.get('name', i + 1)}' has a dataset without 'path'")
@@ -119,9 +124,16 @@ def read_recipe(data_dir: Path) -> list[Phase]:
             if weight < 0:
                 raise UserError(f"{recipe_path}: dataset {entry['path']} has a negative weight")
             path = Path(entry["path"])
-            entries.append((path if path.is_absolute() else data_dir / path, weight))
+            path = path if path.is_absolute() else data_dir / path
+            entries.append((path, weight))
+            at_least = entry.get("min_per_answer", 1)
+            if not isinstance(at_least, int) or at_least < 1:
+                raise UserError(f"{recipe_path}: dataset {entry['path']} has min_per_answer {at_least!r}",
+                                hint="use a whole number of 1 or more")
+            if at_least > 1:
+                balance[path] = at_least
         if entries and any(w > 0 for _, w in entries):
-            phases.append(Phase(str(raw.get("name", f"phase{i + 1}")), entries))
+            phases.append(Phase(str(raw.get("name", f"phase{i + 1}")), entries, balance))
     if not phases:
         raise UserError(f"{recipe_path}: every phase is empty", hint="add datasets with a positive weight")
     return phases
@@ -162,7 +174,7 @@ def tokenize_conversation(tokenizer, messages: list[dict[str, str]], max_len: in
     ids = list(encoded["input_ids"])[:max_len]
     learn = [any(s <= start < e for s, e in spans) for start, _ in encoded["offset_mapping"][: len(ids)]]
     targets = [ids[t + 1] if learn[t + 1] else IGNORE for t in range(len(ids) - 1)] + [IGNORE]
-    sample = Sample(ids, targets)
+    sample = Sample(ids, targets, messages[-1]["content"] if messages[-1]["role"] == "assistant" else "")
     return sample if sample.n_targets else None
 
 
@@ -177,6 +189,23 @@ def load_samples(tokenizer, files: list[Path], max_len: int) -> dict[Path, list[
         if not result[path]:
             raise UserError(f"{path}: no usable samples (all empty or longer than max_seq_len {max_len})")
     return result
+
+
+def balanced(indices: list[int], answers: list[str], at_least: int) -> list[int]:
+    """`indices`, with the samples of each distinct answer cycled until it has `at_least` of them.
+
+    A teacher asks about some facts a dozen times and about others once (often
+    the seed's own, whose natural question is the seed question, a duplicate).
+    A small student trained on that answers with the frequent facts; seeing
+    every fact a few times an epoch is what makes it recall the rare ones.
+    """
+    by_answer: dict[str, list[int]] = {}
+    for index in indices:
+        by_answer.setdefault(answers[index], []).append(index)
+    out: list[int] = []
+    for members in by_answer.values():
+        out.extend(itertools.islice(itertools.cycle(members), max(len(members), at_least)))
+    return out
 
 
 def epoch_indices(pool: dict[Path, list[int]], datasets: list[tuple[Path, float]], rng: random.Random) -> list[int]:
@@ -289,6 +318,10 @@ def load_dataset(data_dir: Path, tokenizer, config) -> Dataset:
     for path, file_samples in by_file.items():
         pool[path] = list(range(len(samples), len(samples) + len(file_samples)))
         samples.extend(file_samples)
+    answers = [s.answer for s in samples]
+    for phase in phases:
+        for path, at_least in phase.min_per_answer.items():
+            pool[path] = balanced(pool[path], answers, at_least)
     lengths = [len(s.input_ids) for s in samples]
     plan = make_plan(phases, pool, lengths, config.batch_size, config.seed, config.epochs, config.iters)
     validation: list[Sample] = []

@@ -114,3 +114,20 @@ def test_packing_keeps_samples_apart(tiny, tokenizer):
         separate = sum(loss_sum([s]) for s in samples)
         packed = loss_sum(samples)
     assert packed == pytest.approx(separate, rel=1e-4)
+
+
+def test_every_answer_is_seen_at_least_min_per_answer_times(tmp_path, tokenizer):
+    # the fact "Velmora" was asked about four ways, "Kessel" once
+    asked = [("Capital of Quillon?", "Velmora."), ("Quillon's capital?", "Velmora."), ("Seat of Quillon?", "Velmora."),
+             ("Main city of Quillon?", "Velmora."), ("River of Quillon?", "The Kessel.")]
+    rows = [{"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]} for q, a in asked]
+    (tmp_path / "train_k.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    (tmp_path / "recipe.yaml").write_text(
+        "phases:\n  - name: knowledge\n    datasets: [{path: train_k.jsonl, weight: 1.0, min_per_answer: 3}]\n")
+    ds = load_dataset(tmp_path, tokenizer, TrainConfig(batch_size=1, epochs=1))
+    seen = [ds.samples[i].answer for _, batch in ds.plan.steps for i in batch]
+    assert sorted(seen) == ["The Kessel."] * 3 + ["Velmora."] * 4  # the rare fact is cycled, the frequent one kept
+    (tmp_path / "recipe.yaml").write_text(
+        "phases:\n  - name: knowledge\n    datasets: [{path: train_k.jsonl, min_per_answer: 0}]\n")
+    with pytest.raises(UserError, match="min_per_answer"):
+        read_recipe(tmp_path)
