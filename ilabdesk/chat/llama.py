@@ -5,6 +5,9 @@ metadata, sampling, JSON-schema grammars); this class adds what the app
 needs around it: files checked with gguf-py before llama.cpp opens them,
 stop between tokens, history trimmed to the context, quiet stderr, and
 threads defaulting to the physical cores (hyper-threads slow llama.cpp down).
+`complete_many` decodes its conversations together as parallel sequences
+with a shared prompt cache (`ilabdesk.chat.batch`): SDG and evaluation send
+many short requests that share a long prompt.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ilabdesk.chat.batch import BatchDecoder
 from ilabdesk.chat.context import fit_messages
 from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message
 from ilabdesk.cpu import physical_cores
@@ -23,6 +27,9 @@ from ilabdesk.models.gguf_file import GGUFInfo, check_adapter_fits, inspect_gguf
 
 # Tokens a chat template adds around each message when the model has no template to count with.
 _TEMPLATE_OVERHEAD = 8
+# Parallel sequences of `complete_many`, and cached prompts kept between its calls.
+BATCH_WIDTH = 16
+BATCH_CACHE = 16
 
 
 class LlamaEngine(ChatEngine):
@@ -77,6 +84,7 @@ class LlamaEngine(ChatEngine):
                 hint="check that the file opens in another llama.cpp tool, and that there is enough free memory",
             ) from exc
         self._formatter = self._make_formatter()
+        self._batch: BatchDecoder | None = None
 
     def _make_formatter(self) -> Any:
         """The model's own chat template, used to count prompt tokens exactly as llama.cpp will see them."""
@@ -115,6 +123,8 @@ class LlamaEngine(ChatEngine):
         fitted, trimmed, max_tokens = fit_messages(
             messages, self.context_length, params.max_tokens, self.count_prompt_tokens
         )
+        if self._batch is not None:
+            self._batch.release()  # the chat path gets the whole KV cache
         self.last_trimmed_turns = trimmed
         self.last_finish_reason = "stop"
         self.last_tokens = 0
@@ -149,7 +159,78 @@ class LlamaEngine(ChatEngine):
         finally:
             chunks.close()
 
+    def complete_many(
+        self, conversations: list[list[Message]], params: GenerationParams | None = None
+    ) -> list[str]:
+        """Answer the conversations together as parallel sequences of one batch; order is kept.
+
+        One seed for all, as if each were completed alone with it. Without a chat
+        template there is no way to build the prompts here: one by one, through llama-cpp-python.
+        """
+        params = params or GenerationParams()
+        if not conversations:
+            return []
+        if self._formatter is None:
+            return super().complete_many(conversations, params)
+        prompts, limits = [], []
+        for messages in conversations:
+            fitted, trimmed, max_tokens = fit_messages(
+                messages, self.context_length, params.max_tokens, self.count_prompt_tokens
+            )
+            self.last_trimmed_turns = trimmed
+            result = self._formatter(messages=fitted)
+            prompts.append(
+                self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+            )
+            limits.append(max_tokens)
+        if params.seed is None:
+            params = params.with_(seed=random.SystemRandom().randrange(2**31))
+        decoder = self._decoder()
+        answers: list[str] = [""] * len(prompts)
+        # fit_messages may give a long conversation fewer tokens: one batch per token limit.
+        for limit in sorted(set(limits)):
+            group = [i for i, n in enumerate(limits) if n == limit]
+            replies = decoder.generate([prompts[i] for i in group], params.with_(max_tokens=limit), list(params.stop))
+            for i, (text, finish) in zip(group, replies):
+                answers[i] = text
+                self.last_finish_reason = finish
+        return answers
+
+    def _decoder(self) -> BatchDecoder:
+        """The batch decoder, on a context rebuilt with room for its sequences (first use only).
+
+        llama-cpp-python creates a one-sequence context and has no option for
+        more, so the context is replaced by one with the same settings plus
+        `n_seq_max` and a unified KV cache (parallel sequences share the cells
+        of a common prompt). Chat through the engine works the same on it.
+        """
+        if self._batch is None:
+            import ctypes
+
+            import llama_cpp
+            from llama_cpp import _internals
+
+            llm = self._llm
+            params = llm.context_params
+            params.n_seq_max = 1 + BATCH_CACHE + BATCH_WIDTH
+            params.kv_unified = True
+            context = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
+            if llm._lora_adapter is not None:
+                adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(llm._lora_adapter)
+                scales = (ctypes.c_float * 1)(llm.lora_scale)
+                if llama_cpp.llama_set_adapters_lora(context.ctx, adapters, 1, scales):
+                    context.close()
+                    raise UserError(f"{self.adapter_info.path}: llama.cpp could not apply the adapter")
+            llm._ctx.close()
+            llm._ctx = context
+            llm.n_tokens = 0
+            self._batch = BatchDecoder(llm, width=BATCH_WIDTH, cache=BATCH_CACHE)
+        return self._batch
+
     def close(self) -> None:
+        if getattr(self, "_batch", None) is not None:
+            self._batch.close()
+            self._batch = None
         llm = getattr(self, "_llm", None)
         if llm is not None:
             llm.close()

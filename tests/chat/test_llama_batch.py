@@ -1,0 +1,110 @@
+"""Batched decoding (`LlamaEngine.complete_many`) on the real bundled SmolLM2 GGUF.
+
+Parallel sequences, the shared prompt cache and the grammar checked after
+sampling must not change what the model says: greedy answers equal the
+one-at-a-time path, JSON replies follow their schema, a seed reproduces a
+batch (from the cache, and on a fresh engine given the same calls), and chat
+works after a batch.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ilabdesk.chat.engine import GenerationParams
+from ilabdesk.chat.factory import open_engine
+from ilabdesk.sdg.teacher import object_schema, parse_json, text_field
+
+SYSTEM = {"role": "system", "content": "You are a helpful assistant."}
+QUESTIONS = ["What is the capital of France?", "Name three colours.", "What is 2 + 2?"]
+GREEDY = GenerationParams(temperature=0.0, max_tokens=20)
+PASSAGE = (
+    "You write one quiz question about the text below. Reply in JSON.\n\nText:\n"
+    "The town of Varn lies on the river Oss. It was founded in 1310 by the weaver Mattis Kell. "
+    "Its bridge has nine arches and its market sells salt, wool and amber."
+)
+FACTS = ["It was founded in 1310.", "Its bridge has nine arches.", "Its market sells salt, wool and amber.", "Varn lies on the river Oss."]
+QUESTION = object_schema(question=text_field())
+
+
+def conversation(question: str) -> list[dict[str, str]]:
+    return [SYSTEM, {"role": "user", "content": question}]
+
+
+def quiz(fact: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": PASSAGE},
+        {"role": "user", "content": "Answer: The town lies on the river Oss."},
+        {"role": "assistant", "content": '{"question": "On which river does Varn lie?"}'},
+        {"role": "user", "content": f"Answer: {fact}"},
+    ]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with open_engine(None, context_length=1024, threads=1) as eng:
+        yield eng
+
+
+def test_greedy_batch_equals_one_at_a_time(engine):
+    alone = [engine.complete(conversation(q), GREEDY) for q in QUESTIONS]
+    together = engine.complete_many([conversation(q) for q in QUESTIONS], GREEDY)
+    assert together == alone
+    assert "Paris" in together[0]
+
+
+def test_json_replies_follow_the_schema_and_the_seed_reproduces_them(engine):
+    params = GenerationParams(temperature=0.8, max_tokens=60, seed=7, json_schema=QUESTION)
+    first = engine.complete_many([quiz(f) for f in FACTS], params)
+    cached = engine.complete_many([quiz(f) for f in FACTS], params)  # every prompt now in the cache
+    stats = engine._batch.stats
+    assert stats["prompt_reused"] > stats["prompt_evaluated"]
+    assert cached == first
+    for reply in first:
+        parsed = parse_json(reply, QUESTION)
+        assert parsed is not None, reply
+        assert json.loads(reply).keys() == {"question"}
+    other_seed = engine.complete_many([quiz(f) for f in FACTS], params.with_(seed=8))
+    assert other_seed != first
+
+
+def test_the_same_calls_on_a_fresh_engine_give_the_same_replies():
+    params = GenerationParams(temperature=0.8, max_tokens=60, seed=3, json_schema=QUESTION)
+    runs = []
+    for _ in range(2):
+        with open_engine(None, context_length=1024, threads=1) as fresh:
+            fresh.complete_many([conversation(q) for q in QUESTIONS], GREEDY)
+            runs.append([fresh.complete_many([quiz(f) for f in FACTS[:2]], params.with_(seed=s)) for s in (3, 4)])
+    assert runs[0] == runs[1]
+
+
+def test_token_limit_and_stop_strings(engine):
+    long = GenerationParams(temperature=0.0, max_tokens=5)
+    replies = engine.complete_many([conversation("Write a long story about a ship.")] * 2, long)
+    assert replies[0] == replies[1]
+    assert engine.count_tokens(replies[0]) <= 6
+    assert engine.last_finish_reason == "length"
+    stopped = engine.complete_many([conversation(QUESTIONS[0])], GREEDY.with_(stop=["Paris"]))
+    assert stopped[0] and "Paris" not in stopped[0]
+
+
+def test_chat_works_after_a_batch_and_a_batch_after_chat(engine):
+    engine.complete_many([quiz(f) for f in FACTS], GenerationParams(temperature=0.0, max_tokens=30, json_schema=QUESTION))
+    assert "Paris" in engine.complete(conversation(QUESTIONS[0]), GREEDY)
+    assert "Paris" in engine.complete_many([conversation(QUESTIONS[0])], GREEDY)[0]
+
+
+def test_an_adapter_applies_to_batches_too(tmp_path, make_lora):
+    from ilabdesk.models.default import default_model_path
+
+    base = default_model_path()
+    adapter = make_lora(tmp_path / "strong.gguf", base, b_scale=2.0, targets=("attn_q", "attn_v", "ffn_up"))
+    with open_engine(str(base), context_length=256, threads=1) as plain:
+        without = plain.complete_many([conversation(QUESTIONS[0])], GREEDY)[0]
+    with open_engine(str(base), adapter=str(adapter), context_length=256, threads=1) as tuned:
+        alone = tuned.complete(conversation(QUESTIONS[0]), GREEDY)
+        together = tuned.complete_many([conversation(QUESTIONS[0]), conversation(QUESTIONS[1])], GREEDY)
+    assert together[0] == alone
+    assert alone != without
