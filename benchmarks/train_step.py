@@ -1,16 +1,28 @@
-"""Training step time: ilabdesk's torch trainer vs a plain PEFT loop, same data, same settings.
+"""Training step time: ilabdesk's torch trainer vs an ordinary PEFT loop, same data, same settings.
 
-Both train the same LoRA (rank 16, all linear layers) on the embedded 135M
-model with the same batches of conversations. The plain loop is what a
-straightforward script does: pad each batch to its longest sample, labels -100
-outside assistant turns, `model(input_ids, attention_mask, labels=...)` (full
-logits over the 49k vocabulary at every position). ilabdesk packs the batch,
-runs the LM head only at target positions. Both get the very same (shuffled) batches.
+Data: benchmarks/data/quellmoor, a real SDG dataset as the product trains on
+(104 samples of the sample knowledge leaf, all with the chat system prompt;
+half are short questions without context, ~40-60 tokens, half carry the
+source passage as context, ~110-200 tokens).
 
-Two datasets: uniform short Q&A (made-up facts), and a mixed-length set like
-SDG output (short answers plus answers grounded in longer passages).
+Settings: TrainConfig's defaults (batch 4, LoRA rank 16 / alpha 32 on all
+linear layers, AdamW lr 1e-3, gradient clipping at 1.0) for both.
 
-    .venv/bin/python benchmarks/train_step.py [--steps 4] [--threads N]
+The ordinary loop is the way a PEFT fine-tuning script is usually written:
+batches drawn at random (a shuffling DataLoader), padded to the longest sample
+of the batch with an attention mask, labels -100 outside the assistant turns,
+`model(input_ids, attention_mask, labels=labels).loss` (full logits over the
+49k vocabulary at every position, HF's own shifted loss). ilabdesk runs its own
+plan (batches of similar length), packs rows at the cheapest width and runs the
+LM head only where there is a target.
+
+Two comparisons, each interleaved step by step (ordinary, then ilabdesk) so
+load from other programs hits both alike:
+- `same batches`: both get ilabdesk's planned batches: the compute per step;
+- `own batching`: each batches the data its own way: what a user waits for.
+  Steps hold different samples here, so the ratio is of time per real token.
+
+    .venv/bin/python benchmarks/train_step.py [--steps 6] [--threads N] [--data DIR]
 """
 
 from __future__ import annotations
@@ -19,108 +31,106 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def mixed_dataset(folder: Path) -> Path:
-    import json
-
-    from tests.training.facts import FACTS, write_dataset
-
-    write_dataset(folder, system="You are a helpful assistant.")
-    rng = random.Random(0)
-    with open(folder / "train_facts.jsonl", "a", encoding="utf-8") as fh:
-        for key, questions, answer, _ in FACTS:
-            passage = " ".join(f"{answer} Records from the archive mention it again in entry {rng.randint(1, 999)}."
-                               for _ in range(rng.randint(2, 12)))
-            messages = [{"role": "system", "content": "You are a helpful assistant."},
-                        {"role": "user", "content": f"Read this and answer. {passage}\n\n{questions[0]}"},
-                        {"role": "assistant", "content": f"{answer} {passage[: rng.randint(40, 400)]}"}]
-            fh.write(json.dumps({"messages": messages}) + "\n")
-    return folder
+DATA = Path(__file__).resolve().parent / "data" / "quellmoor"
 
 
-def plain_peft_steps(hf_dir: Path, batches, config, threads: int) -> list[float]:
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
+class OrdinaryLoop:
+    """The plain PEFT training loop, on the same tokens and targets as ilabdesk's samples."""
 
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
-    model = get_peft_model(model, LoraConfig(r=config.rank, lora_alpha=config.alpha, target_modules=config.target_modules))
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate)
-    model.train()
-    times = []
-    for batch in batches:
+    def __init__(self, hf_dir: Path, config, pad_id: int) -> None:
+        import torch
+        from peft import LoraConfig, get_peft_model
+        from transformers import AutoModelForCausalLM
+
+        self.torch = torch
+        self.pad_id = pad_id
+        torch.manual_seed(config.seed)
+        model = AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
+        lora = LoraConfig(r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout,
+                          target_modules=list(config.target_modules), task_type="CAUSAL_LM")
+        self.model = get_peft_model(model, lora)
+        self.model.train()
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(self.params, lr=config.learning_rate, weight_decay=config.weight_decay)
+
+    def step(self, batch) -> float:
+        torch = self.torch
         width = max(len(s.input_ids) for s in batch)
-        ids = torch.full((len(batch), width), 2)
+        ids = torch.full((len(batch), width), self.pad_id)
         mask = torch.zeros((len(batch), width), dtype=torch.long)
         labels = torch.full((len(batch), width), -100)
         for row, s in enumerate(batch):
             n = len(s.input_ids)
             ids[row, :n] = torch.tensor(s.input_ids)
             mask[row, :n] = 1
-            # HF shifts labels itself: label[t] = token t where it is a target of position t-1
-            labels[row, 1:n] = torch.tensor([t if t != -100 else -100 for t in s.targets[: n - 1]])
-        started = time.perf_counter()
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            labels[row, 1:n] = torch.tensor(s.targets[: n - 1])  # HF shifts: label[t] is predicted at t-1
+        loss = self.model(input_ids=ids, attention_mask=mask, labels=labels).loss
         loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        times.append(time.perf_counter() - started)
-    return times
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        return float(loss.detach())
 
 
-def ours_steps(hf_dir: Path, batches, config) -> list[float]:
-    from ilabdesk.training.torch_backend import TorchTrainer
-
-    trainer = TorchTrainer(hf_dir, config)
-    times = []
-    for i, batch in enumerate(batches):
-        started = time.perf_counter()
-        trainer.step(batch, config.learning_rate, i)
-        times.append(time.perf_counter() - started)
-    return times
+def timed(fn, *args) -> float:
+    started = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=6, help="timed steps per comparison (+1 warm-up)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: what ilabdesk picks)")
+    parser.add_argument("--data", type=Path, default=DATA, help="an SDG dataset folder")
     opts = parser.parse_args()
 
+    import torch
     from transformers import AutoTokenizer
 
+    from ilabdesk.cpu import free_cores
     from ilabdesk.training.base import resolve_base
     from ilabdesk.training.config import TrainConfig
     from ilabdesk.training.data import load_dataset
-    from ilabdesk.cpu import free_cores
-    from tests.training.facts import write_dataset
+    from ilabdesk.training.torch_backend import TorchTrainer
 
-    threads = opts.threads or free_cores()
     base = resolve_base(None)
+    config = TrainConfig(threads=opts.threads or free_cores())
     tokenizer = AutoTokenizer.from_pretrained(str(base.hf_dir))
-    config = TrainConfig(batch_size=8, rank=16, alpha=32, threads=threads, epochs=1)
-    print(f"threads {threads}, batch {config.batch_size}, rank {config.rank}, {opts.steps} timed steps (+1 warm-up)")
-    print(f"{'dataset':<10} {'plain PEFT s/step':>18} {'ilabdesk s/step':>16} {'ratio':>7} {'tokens/step':>12}")
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, folder in (("uniform", write_dataset(Path(tmp) / "u", system="You are a helpful assistant.")),
-                             ("mixed", mixed_dataset(Path(tmp) / "m"))):
-            dataset = load_dataset(folder, tokenizer, config)
-            rng = random.Random(1)
-            order = list(range(len(dataset.samples)))
-            rng.shuffle(order)
-            batches = [[dataset.samples[i] for i in order[j : j + 8]] for j in range(0, 8 * (opts.steps + 1), 8)]
-            plain = plain_peft_steps(base.hf_dir, batches, config, threads)[1:]
-            ours = ours_steps(base.hf_dir, batches, config)[1:]
-            tokens = statistics.mean(sum(len(s.input_ids) for s in b) for b in batches[1:])
-            p, o = statistics.median(plain), statistics.median(ours)
-            print(f"{name:<10} {p:>18.2f} {o:>16.2f} {o / p:>6.2f}x {tokens:>12.0f}", flush=True)
+    dataset = load_dataset(opts.data, tokenizer, config)
+    samples = dataset.samples
+    ours = TorchTrainer(base.hf_dir, config)
+    torch.set_num_threads(config.threads)
+    plain = OrdinaryLoop(base.hf_dir, config, ours.pad_id)
+    lengths = sorted(len(s.input_ids) for s in samples)
+    print(f"{opts.data.name}: {len(samples)} samples, {lengths[0]}-{lengths[-1]} tokens (median {lengths[len(lengths) // 2]}); "
+          f"threads {config.threads}, batch {config.batch_size}, rank {config.rank}, {opts.steps} timed steps (+1 warm-up)")
+
+    planned = [dataset.batch(i) for i in range(opts.steps + 1)]
+    shuffled = list(range(len(samples)))
+    random.Random(config.seed).shuffle(shuffled)
+    b = config.batch_size
+    drawn = [[samples[i] for i in shuffled[j : j + b]] for j in range(0, b * (opts.steps + 1), b)]
+
+    def tokens(batches) -> int:
+        return sum(len(s.input_ids) for batch in batches for s in batch)
+
+    print(f"{'comparison':<14} {'ordinary s/step':>16} {'ilabdesk s/step':>16} {'ordinary ms/ktok':>17} "
+          f"{'ilabdesk ms/ktok':>17} {'ratio':>7}")
+    for name, theirs in (("same batches", planned), ("own batching", drawn)):
+        times_plain, times_ours = [], []
+        for i, (p_batch, o_batch) in enumerate(zip(theirs, planned)):
+            times_plain.append(timed(plain.step, p_batch))
+            times_ours.append(timed(ours.step, o_batch, config.learning_rate, i))
+        p_rate = 1000 * sum(times_plain[1:]) / (tokens(theirs[1:]) / 1000)
+        o_rate = 1000 * sum(times_ours[1:]) / (tokens(planned[1:]) / 1000)
+        print(f"{name:<14} {statistics.median(times_plain[1:]):>16.2f} {statistics.median(times_ours[1:]):>16.2f} "
+              f"{p_rate:>17.0f} {o_rate:>17.0f} {o_rate / p_rate:>6.2f}x", flush=True)
 
 
 if __name__ == "__main__":
