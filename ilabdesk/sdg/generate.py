@@ -24,7 +24,7 @@ from ilabdesk.sdg.knowledge import Dedup, KnowledgeGenerator, SeedExample, Sourc
 from ilabdesk.sdg.prompts import load_prompts, model_family
 from ilabdesk.sdg.skills import SkillGenerator
 from ilabdesk.sdg.teacher import Teacher
-from ilabdesk.sdg.text import facts_of
+from ilabdesk.sdg.text import facts_of, topic_words
 from ilabdesk.settings import load_config
 
 # Below this share of kept pairs, the run warns that the teacher or the seeds need attention.
@@ -204,8 +204,9 @@ def generate(
                 for seed_example in plan.seeds:
                     for question, _ in seed_example.qas:
                         dedup.add(question)  # the seed Q&A are samples of their own: no near-copies of them
+                topic = topic_words([q for seed_example in plan.seeds for q, _ in seed_example.qas])
                 generator: Any = KnowledgeGenerator(tutor, prompts, plan.name, answer_mode, paraphrases, judge, dedup,
-                                                      questions_per_answer, seed_paraphrases)
+                                                      questions_per_answer, seed_paraphrases, topic)
             else:
                 generator = SkillGenerator(tutor, prompts, plan.name, plan.seeds, plan.kind == "grounded_skill",
                                            max(1, samples_per_seed), judge, dedup)

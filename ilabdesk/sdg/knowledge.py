@@ -149,6 +149,7 @@ class KnowledgeGenerator:
         dedup: Dedup | None = None,
         questions_per_answer: int = 2,
         seed_paraphrases: int = 2,
+        topic: frozenset[str] = frozenset(),
     ) -> None:
         self.teacher = teacher
         self.prompts = prompts
@@ -157,6 +158,7 @@ class KnowledgeGenerator:
         self.paraphrases = paraphrases
         self.questions_per_answer = max(1, questions_per_answer)
         self.seed_paraphrases = seed_paraphrases
+        self.topic = topic  # the leaf's subject words (text.topic_words)
         self.judge = judge
         self.dedup = dedup or Dedup()
 
@@ -234,7 +236,7 @@ class KnowledgeGenerator:
                 if not ok:
                     outcome.dropped["answer_not_grounded"] += 1
                     continue
-            ok, reason = check_question(reply["question"], answer, known)
+            ok, reason = check_question(reply["question"], answer, known, topic=self.topic)
             if not ok:
                 outcome.dropped[reason] += 1
                 continue
@@ -259,7 +261,8 @@ class KnowledgeGenerator:
                     outcome.dropped["unparsable"] += 1
                     continue
                 # a paraphrase may reuse its original's words and needs a few of its own (synonyms)
-                ok, reason = check_question(reply["question"], pair["answer"], f"{known}\n{pair['question']}", new_words=3)
+                ok, reason = check_question(reply["question"], pair["answer"], f"{known}\n{pair['question']}",
+                                            new_words=3, topic=self.topic)
                 if not ok:
                     outcome.dropped[reason] += 1
                     continue

@@ -101,11 +101,17 @@ _QUESTION_START = re.compile(
 _META = re.compile(r"\b(the|this|that|above|given|following) (text|passage|document|article|paragraph|excerpt|context|sentence)\b", re.I)
 
 
-def check_question(question: str, answer: str, source: str, new_words: int = 1) -> tuple[bool, str]:
+def check_question(
+    question: str, answer: str, source: str, new_words: int = 1, topic: frozenset[str] = frozenset()
+) -> tuple[bool, str]:
     """A usable question for `answer`: a real question, about the source, not giving the answer away.
 
     At most `new_words` content words may be missing from the source: a question
-    written for a sentence needs none, a paraphrase needs its synonyms.
+    written for a sentence needs none, a paraphrase needs its synonyms. The
+    question must share a word with its answer besides the `topic` (the
+    leaf's subject, see `topic_words`): "What is Quellmoor Island?" paired
+    with one fact teaches a small student to answer every question about the
+    island with that fact.
     """
     question = " ".join(question.split())
     n_words = len(words(question))
@@ -125,11 +131,22 @@ def check_question(question: str, answer: str, source: str, new_words: int = 1) 
         return False, "question_off_topic"
     if not q_words & content_words(answer):
         return False, "question_not_about_answer"
+    if not (q_words & content_words(answer)) - topic:
+        return False, "question_only_names_topic"
     if not content_words(answer) - q_words:
         return False, "answer_in_question"
     if similarity(question, answer) > 0.8:
         return False, "answer_in_question"
     return True, ""
+
+
+def topic_words(questions: list[str]) -> frozenset[str]:
+    """Content words in at least a third of a leaf's seed questions: the subject they all name."""
+    counts: dict[str, int] = {}
+    for question in questions:
+        for word in content_words(question):
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(w for w, n in counts.items() if len(questions) >= 3 and n * 3 >= len(questions))
 
 
 def facts_of(question: str, answer: str) -> list[str]:

@@ -8,7 +8,7 @@ from ilabdesk.sdg.dataset import DatasetDir, UnitRecord
 from ilabdesk.sdg.knowledge import Dedup, SeedExample, Source, plan_units
 from ilabdesk.sdg.teacher import parse_json
 from ilabdesk.sdg.knowledge import QUESTION
-from ilabdesk.sdg.text import answer_candidates, check_question, facts_of, grounded, points_at
+from ilabdesk.sdg.text import answer_candidates, check_question, facts_of, grounded, points_at, topic_words
 
 PASSAGE = (
     "Vellmora is a small island nation in the Quintal Sea. Its capital is Port Ambrel, a harbor city of "
@@ -141,3 +141,13 @@ def test_answers_are_whole_sentences_of_hard_wrapped_text():
         "The island's main export is blue kelp, dried in the sun.",
         "The harbor of Port Ambrel was dredged in 1911 by the engineer Ilse Varro.",
     ]
+
+
+def test_a_question_that_only_names_the_topic_is_dropped():
+    topic = topic_words(["What is the capital of Vellmora?", "How high is Vellmora's highest mountain?",
+                         "Who is the chief elder of Vellmora?", "Which sea is Vellmora in?"])
+    assert topic == {"vellmora"}
+    answer = "Vellmora is a small island nation in the Quintal Sea."
+    assert check_question("What is Vellmora?", answer, PASSAGE, topic=topic) == (False, "question_only_names_topic")
+    assert check_question("Which sea is Vellmora in?", answer, PASSAGE, topic=topic) == (True, "")
+    assert topic_words(["What is Vellmora?", "Where is Vellmora?"]) == frozenset()  # too few seeds to tell
