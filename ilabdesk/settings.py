@@ -103,9 +103,9 @@ DEFAULTS: dict[str, Any] = {
         "backend": "auto",  # auto | torch | mlx
         "rank": 16,
         "alpha": 32.0,
-        "learning_rate": 0.001,
+        "learning_rate": 0.002,
         "iters": 0,  # 0: derived from epochs
-        "epochs": 4.0,
+        "epochs": 3.0,
         "batch_size": 4,
         "max_seq_len": 512,
     },

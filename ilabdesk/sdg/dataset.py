@@ -34,7 +34,7 @@ from ilabdesk.fileio import atomic_open, atomic_write_text
 
 STATE_DIR = ".sdg"
 REPLAY = "replay"  # the dataset name of the student's replay samples
-CONTEXT_WEIGHT = 0.25
+CONTEXT_WEIGHT = 0.1
 MIN_PER_ANSWER = 3
 
 
@@ -227,8 +227,9 @@ class DatasetDir:
 
         Replay keeps earlier learning from being forgotten: the knowledge while
         skills train, and everything the student knew while both do. Samples
-        with their passage weigh a quarter (LAB's reading-comprehension form, at
-        a quarter of the cost). Each knowledge answer is seen at least
+        with their passage weigh a tenth: LAB's reading-comprehension form
+        costs three times the tokens on a laptop CPU, and recall of the facts
+        comes from the samples without it. Each knowledge answer is seen at least
         MIN_PER_ANSWER times an epoch (see training.data.balanced). A phase with
         no datasets is written empty, and training skips it.
         """

@@ -125,7 +125,7 @@ def test_dataset_contract(tmp_path, engine):
     recipe = yaml.safe_load((out / "recipe.yaml").read_text())
     assert recipe["phases"][0] == {"name": "knowledge", "datasets": [
         {"path": "train_knowledge_maritime_orlin.jsonl", "weight": 1.0, "min_per_answer": 3},
-        {"path": "train_knowledge_maritime_orlin_context.jsonl", "weight": 0.25},
+        {"path": "train_knowledge_maritime_orlin_context.jsonl", "weight": 0.1},
         {"path": "train_replay.jsonl", "weight": 1.0},
     ]}
 
