@@ -1,10 +1,24 @@
 """The embedded SmolLM2-135M GGUF: import, tokenizer, adapter and fused export agree with llama.cpp.
 
 One module-scoped setup: the GGUF is dequantized once (cached), one random but
-significant LoRA is exported as an adapter GGUF and fused into an F16 GGUF.
-Then the first 20 greedy tokens of 10 prompts are compared between the torch
-model with the adapter, llama.cpp with the base GGUF + adapter GGUF, and
-llama.cpp with the fused F16 GGUF (the issue asks for >= 9/10 each).
+significant LoRA is exported as an adapter GGUF and fused into an F16 GGUF,
+and the base alone is re-exported as F16 (the Q4_1 file's very weights, see
+`test_f16_base_holds_the_q4_1_files_weights`). Then the first 20 greedy tokens
+of 10 prompts are compared between the torch model with the adapter, llama.cpp
+with a base GGUF + adapter GGUF, and llama.cpp with the fused F16 GGUF (the
+issue asks for >= 9/10 each).
+
+What the embedded Q4_1 file can and cannot show (measured, one llama.cpp
+thread, AVX2 CPU): its weights are bit-identical to the float32 torch model's,
+yet plain llama.cpp on it (no adapter) gives torch's 20 greedy tokens for only
+6 of 10 prompts, while the same weights as an F32/F16 GGUF give 10/10. Its
+matmuls quantize activations to 8 bits (Q4_1 x Q8_1 dot products): teacher
+forced, the largest logit error is ~1.1 against ~0.02 for F32, enough to flip
+near-tie tokens, after which the continuations part. With the adapter it gives
+7/10 (teacher-forced top-1 165/168 vs the plain base's 164/169): quantization,
+not the adapter. So the adapter's correctness is asserted on the float base
+(greedy tokens and its effect on the logits), and on Q4_1 the adapter may not
+lose more prompts than the plain base already loses.
 """
 
 from __future__ import annotations
@@ -65,6 +79,13 @@ def exported(base, tmp_path_factory):
     return {"model": model.merge_and_unload().eval(), "dir": out}
 
 
+@pytest.fixture(scope="module")
+def f16_base(base, exported):
+    from ilabdesk.gguf.export import export_fused
+
+    return export_fused(base["hf"], None, base["gguf"], exported["dir"] / "base-f16.gguf")
+
+
 def _prompt_ids(tokenizer, prompt: str) -> list[int]:
     text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
     return tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -74,6 +95,14 @@ def _llama(path, **kw):
     import llama_cpp
 
     return llama_cpp.Llama(str(path), n_ctx=256, n_threads=1, n_threads_batch=1, verbose=False, **kw)
+
+
+def _torch_greedy(model, ids: list[int]) -> list[int]:
+    import torch
+
+    with torch.no_grad():
+        out = model.generate(torch.tensor([ids]), max_new_tokens=N_TOKENS, do_sample=False, eos_token_id=2, pad_token_id=2)
+    return out[0, len(ids):].tolist()
 
 
 def _greedy_llama(llm, ids: list[int]) -> list[int]:
@@ -132,54 +161,91 @@ def test_tokenizer_matches_llama_cpp(base):
         assert tokenizer(text, add_special_tokens=False)["input_ids"] == llm.tokenize(text.encode(), add_bos=False, special=True)
 
 
-def test_greedy_tokens_agree_torch_adapter_gguf_and_fused(base, exported):
-    """>= 9/10 prompts give the same 20 greedy tokens through every route.
+def test_f16_base_holds_the_q4_1_files_weights(f16_base):
+    """The F16 base is the Q4_1 file's model: same values (up to F16 rounding), Q/K rows in llama.cpp's order."""
+    import gguf
+    from gguf.quants import dequantize
 
-    The adapter GGUF is checked on the base re-exported as F16: llama.cpp's
-    Q4_1 kernels quantize activations to 8 bits, which alone flips near-tie
-    tokens of the original Q4_1 file against the float32 reference (the
-    plain Q4_1 model disagrees with plain torch about as often); on that file
-    the adapter must not add mismatches beyond the base's own.
-    """
+    ours = {t.name: t for t in gguf.GGUFReader(str(f16_base)).tensors}
+    for tensor in gguf.GGUFReader(str(default_model_path())).tensors:
+        expected = dequantize(tensor.data, tensor.tensor_type).reshape(-1)
+        got = np.asarray(ours[tensor.name].data).reshape(-1)
+        np.testing.assert_array_equal(got, expected.astype(got.dtype), err_msg=tensor.name)
+
+
+def test_greedy_tokens_agree_torch_adapter_gguf_and_fused(base, exported, f16_base):
+    """>= 9/10 prompts give the same 20 greedy tokens through every float route; Q4_1 as the module says."""
     import torch
-
-    from ilabdesk.gguf.export import export_fused
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.set_num_threads(1)
-    from transformers import AutoTokenizer
-
     tokenizer = AutoTokenizer.from_pretrained(str(base["hf"]))
-    model = exported["model"]
-    base_f16 = export_fused(base["hf"], None, base["gguf"], exported["dir"] / "base-f16.gguf")
-    routes = {
-        "adapter on F16 base": _llama(base_f16, lora_path=str(exported["dir"] / "adapter.gguf")),
-        "adapter on Q4_1 base": _llama(base["gguf"], lora_path=str(exported["dir"] / "adapter.gguf")),
-        "fused F16": _llama(exported["dir"] / "model-f16.gguf"),
+    tuned = exported["model"]
+    plain_torch = AutoModelForCausalLM.from_pretrained(str(base["hf"]), dtype=torch.float32).eval()
+    adapter = str(exported["dir"] / "adapter.gguf")
+    routes = {  # name: (llama.cpp model, torch model whose greedy tokens it must give)
+        "adapter on F16 base": (_llama(f16_base, lora_path=adapter), tuned),
+        "fused F16": (_llama(exported["dir"] / "model-f16.gguf"), tuned),
+        "adapter on Q4_1 base": (_llama(base["gguf"], lora_path=adapter), tuned),
+        "plain Q4_1 base": (_llama(base["gguf"]), plain_torch),
     }
-    plain = _llama(base_f16)
     agree = dict.fromkeys(routes, 0)
     changed = 0
     for prompt in PROMPTS:
         ids = _prompt_ids(tokenizer, prompt)
-        with torch.no_grad():
-            out = model.generate(torch.tensor([ids]), max_new_tokens=N_TOKENS, do_sample=False, eos_token_id=2, pad_token_id=2)
-        reference = out[0, len(ids):].tolist()
-        for name, llm in routes.items():
-            agree[name] += _greedy_llama(llm, ids) == reference
-        changed += _greedy_llama(plain, ids) != reference
-    print(f"greedy agreement with torch + LoRA: {agree}; answers changed by the LoRA: {changed}/10")
+        reference = {id(m): _torch_greedy(m, ids) for m in (tuned, plain_torch)}
+        for name, (llm, model) in routes.items():
+            agree[name] += _greedy_llama(llm, ids) == reference[id(model)]
+        changed += reference[id(tuned)] != reference[id(plain_torch)]
+    print(f"greedy agreement with torch (of 10): {agree}; answers changed by the LoRA: {changed}/10")
     assert changed >= 3, "the test adapter must change answers, or the comparison proves nothing"
     assert agree["adapter on F16 base"] >= 9
     assert agree["fused F16"] >= 9
-    assert agree["adapter on Q4_1 base"] >= 6  # Q4_1 kernel rounding, see the docstring
+    # Q4_1 kernels alone flip prompts (measured 6/10 without any adapter); the adapter must not add more than one.
+    assert agree["adapter on Q4_1 base"] >= agree["plain Q4_1 base"] - 1
 
 
-def test_quantized_models_load_and_answer(base, tmp_path):
+def test_adapter_gguf_changes_logits_as_the_lora_does(base, exported, f16_base):
+    """Teacher-forced logits: what loading the adapter GGUF changes in llama.cpp is what the LoRA changes in torch.
+
+    Greedy tokens barely notice a misplaced Q/K row permutation of the B
+    matrices (a random LoRA permuted is just another random LoRA): measured,
+    such a broken adapter still agreed on 166/168 teacher-forced tokens, but
+    its logit change was 0.73 off in relative error (median over prompts, on
+    an F32 base) where the right one is 0.03 on this F16 base.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch.set_num_threads(1)
+    tokenizer = AutoTokenizer.from_pretrained(str(base["hf"]))
+    tuned = exported["model"]
+    plain_torch = AutoModelForCausalLM.from_pretrained(str(base["hf"]), dtype=torch.float32).eval()
+    with_adapter = _llama(f16_base, lora_path=str(exported["dir"] / "adapter.gguf"), logits_all=True)
+    without = _llama(f16_base, logits_all=True)
+    errors = []
+    for prompt in PROMPTS[:4]:
+        ids = _prompt_ids(tokenizer, prompt)
+        full = ids + _torch_greedy(tuned, ids)
+        with torch.no_grad():
+            torch_delta = (tuned(torch.tensor([full])).logits - plain_torch(torch.tensor([full])).logits)[0].numpy()
+        logits = []
+        for llm in (with_adapter, without):
+            llm.reset()
+            llm.eval(full)
+            logits.append(np.array(llm.scores[: len(full)]))
+        llama_delta = logits[0] - logits[1]
+        errors.append(float(np.linalg.norm(llama_delta - torch_delta) / np.linalg.norm(torch_delta)))
+    print(f"relative error of the adapter's logit change, llama.cpp vs torch: {[round(e, 4) for e in errors]}")
+    assert max(errors) < 0.1
+
+
+def test_quantized_models_load_and_answer(f16_base, tmp_path):
     """Q8_0 keeps the base's knowledge; Q4_K_M (a second 4-bit rounding of a Q4_1 model) still chats."""
-    from ilabdesk.gguf.export import export_fused, quantize
+    from ilabdesk.gguf.export import quantize
     from ilabdesk.gguf.reader import read_gguf
 
-    clean = export_fused(base["hf"], None, base["gguf"], tmp_path / "clean-f16.gguf")
+    clean = f16_base
     q8 = quantize(clean, tmp_path / "clean-Q8_0.gguf", "Q8_0")
     q4 = quantize(clean, tmp_path / "clean-Q4_K_M.gguf", "Q4_K_M")
     assert read_gguf(q8).meta["general.file_type"] == 7 and read_gguf(q4).meta["general.file_type"] == 15
