@@ -21,6 +21,7 @@ load from other programs hits both alike:
 - `same batches`: both get ilabdesk's planned batches: the compute per step;
 - `own batching`: each batches the data its own way: what a user waits for.
   Steps hold different samples here, so the ratio is of time per real token.
+Times are CPU seconds of this process (see `timed`).
 
     .venv/bin/python benchmarks/train_step.py [--steps 6] [--threads N] [--data DIR]
 """
@@ -78,9 +79,14 @@ class OrdinaryLoop:
 
 
 def timed(fn, *args) -> float:
-    started = time.perf_counter()
+    """CPU seconds the step used: on a busy laptop wall time mostly measures the other programs.
+
+    With one thread this is the step's own work; with more, threads waiting at
+    a barrier spin and count too, so compare at --threads 1 when the machine is loaded.
+    """
+    started = time.process_time()
     fn(*args)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def main() -> None:
@@ -109,7 +115,7 @@ def main() -> None:
     plain = OrdinaryLoop(base.hf_dir, config, ours.pad_id)
     lengths = sorted(len(s.input_ids) for s in samples)
     print(f"{opts.data.name}: {len(samples)} samples, {lengths[0]}-{lengths[-1]} tokens (median {lengths[len(lengths) // 2]}); "
-          f"threads {config.threads}, batch {config.batch_size}, rank {config.rank}, {opts.steps} timed steps (+1 warm-up)")
+          f"threads {config.threads}, batch {config.batch_size}, rank {config.rank}, {opts.steps} timed steps (+1 warm-up)", flush=True)
 
     planned = [dataset.batch(i) for i in range(opts.steps + 1)]
     shuffled = list(range(len(samples)))
@@ -120,7 +126,7 @@ def main() -> None:
     def tokens(batches) -> int:
         return sum(len(s.input_ids) for batch in batches for s in batch)
 
-    print(f"{'comparison':<14} {'ordinary s/step':>16} {'ilabdesk s/step':>16} {'ordinary ms/ktok':>17} "
+    print(f"{'comparison':<14} {'ordinary cpu-s/step':>20} {'ilabdesk cpu-s/step':>20} {'ordinary ms/ktok':>17} "
           f"{'ilabdesk ms/ktok':>17} {'ratio':>7}")
     for name, theirs in (("same batches", planned), ("own batching", drawn)):
         times_plain, times_ours = [], []
@@ -129,7 +135,7 @@ def main() -> None:
             times_ours.append(timed(ours.step, o_batch, config.learning_rate, i))
         p_rate = 1000 * sum(times_plain[1:]) / (tokens(theirs[1:]) / 1000)
         o_rate = 1000 * sum(times_ours[1:]) / (tokens(planned[1:]) / 1000)
-        print(f"{name:<14} {statistics.median(times_plain[1:]):>16.2f} {statistics.median(times_ours[1:]):>16.2f} "
+        print(f"{name:<14} {statistics.median(times_plain[1:]):>20.2f} {statistics.median(times_ours[1:]):>20.2f} "
               f"{p_rate:>17.0f} {o_rate:>17.0f} {o_rate / p_rate:>6.2f}x", flush=True)
 
 
