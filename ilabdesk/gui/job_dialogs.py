@@ -49,6 +49,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("teacher", "Teacher", "text", hint="empty: the teacher from Settings"),
         Field("samples_per_seed", "Samples per seed", "int", hint="questions per seed example (default 5); fewer is faster"),
         Field("paraphrases", "Paraphrases per passage", "int", minimum=-1, hint="default 2; 0 skips rewording the documents"),
+        Field("replay", "Replay prompts", "int", minimum=-1,
+              hint="default 40: the model answers them itself so training keeps what it knew; 0 skips them"),
         Field("output", "Dataset folder", "dir", required=True),
     ),
     "train": (
