@@ -1,4 +1,4 @@
-"""From an SDG dataset folder to token batches: phases, weights, assistant-only labels, packing.
+"""From an SDG dataset folder to token batches: phases, weights, assistant-only labels, the step plan.
 
 A sample becomes `input_ids` plus `targets` already shifted by one (the token
 each position must predict, or -100), so packed samples never predict across
@@ -254,40 +254,6 @@ def make_plan(
             epoch += 1
         plan.steps.extend((idx, b) for b in steps[:count])
     return plan
-
-
-def pack(samples: list[Sample], max_len: int, pad_id: int):
-    """Pack samples into rows of at most max(max_len, longest) tokens (first-fit decreasing).
-
-    Returns (input_ids, position_ids, targets) as lists of equal-length rows.
-    Positions restart at 0 for each sample; transformers turns restarting
-    position ids into a block-diagonal attention mask, so packed samples never
-    see each other. Row padding gets its own positions and no targets.
-    """
-    limit = max(max_len, max(len(s.input_ids) for s in samples))
-    rows: list[list[Sample]] = []
-    room: list[int] = []
-    for sample in sorted(samples, key=lambda s: -len(s.input_ids)):
-        n = len(sample.input_ids)
-        for r, free in enumerate(room):
-            if free >= n:
-                rows[r].append(sample)
-                room[r] -= n
-                break
-        else:
-            rows.append([sample])
-            room.append(limit - n)
-    width = max(limit - free for free in room)
-    ids, pos, tgt = [], [], []
-    for row in rows:
-        r_ids = [t for s in row for t in s.input_ids]
-        r_pos = [p for s in row for p in range(len(s.input_ids))]
-        r_tgt = [t for s in row for t in s.targets]
-        pad = width - len(r_ids)
-        ids.append(r_ids + [pad_id] * pad)
-        pos.append(r_pos + list(range(pad)))
-        tgt.append(r_tgt + [IGNORE] * pad)
-    return ids, pos, tgt
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 
 from ilabdesk.errors import UserError
 from ilabdesk.training.config import TrainConfig
-from ilabdesk.training.data import IGNORE, Sample, load_dataset, make_plan, pack, read_recipe, tokenize_conversation
+from ilabdesk.training.data import IGNORE, load_dataset, make_plan, read_recipe, tokenize_conversation
 
 
 @pytest.fixture(scope="module")
@@ -88,32 +88,6 @@ def test_bad_lines_name_file_and_line(tmp_path, tokenizer):
     (tmp_path / "recipe.yaml").write_text("phases: [\n")
     with pytest.raises(UserError, match=r"recipe.yaml:\d+: not valid YAML"):
         read_recipe(tmp_path)
-
-
-def test_packing_keeps_samples_apart(tiny, tokenizer):
-    """Loss of a packed batch equals the loss of each sample computed alone."""
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    model = AutoModelForCausalLM.from_pretrained(str(tiny["hf"]), dtype=torch.float32, attn_implementation="sdpa")
-    convs = [[{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-             for q, a in [("Hi", "Hello there, friend."), ("What is two plus two?", "Four."), ("Name a color", "Blue")]]
-    samples = [tokenize_conversation(tokenizer, c, 512) for c in convs]
-
-    def loss_sum(batch: list[Sample]) -> float:
-        ids, pos, tgt = pack(batch, 512, 2)
-        hidden = model.model(input_ids=torch.tensor(ids), position_ids=torch.tensor(pos), use_cache=False).last_hidden_state
-        targets = torch.tensor(tgt)
-        where = targets != IGNORE
-        logits = model.lm_head(hidden[where])
-        return float(torch.nn.functional.cross_entropy(logits, targets[where], reduction="sum"))
-
-    ids, _, _ = pack(samples, 512, 2)
-    assert len(ids) == 1  # all three share one row, no padding
-    with torch.no_grad():
-        separate = sum(loss_sum([s]) for s in samples)
-        packed = loss_sum(samples)
-    assert packed == pytest.approx(separate, rel=1e-4)
 
 
 def test_every_answer_is_seen_at_least_min_per_answer_times(tmp_path, tokenizer):
