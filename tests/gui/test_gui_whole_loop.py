@@ -89,11 +89,12 @@ def test_whole_loop_by_clicking_alone(qtbot, answers, tmp_path):
     qtbot.waitUntil(lambda: not window.editor.doc.dirty and "ferry.md" in str(window.editor.doc.value(("document",))),
                     timeout=10_000)
 
-    # 3. Jobs ▸ Generate data: the dialog starts from the open leaf; fewer samples, no paraphrases.
+    # 3. Jobs ▸ Generate data: the dialog starts from the open leaf; fewer samples, no paraphrases, little replay.
     def fill_generate(dialog: JobDialog) -> None:
         assert dialog.kind == "generate" and dialog.fields["leaves"].text() == str(leaf.parent)
         type_number(qtbot, dialog.fields["samples_per_seed"], 1)
         type_number(qtbot, dialog.fields["paraphrases"], 0)
+        type_number(qtbot, dialog.fields["replay"], 4)
         qtbot.mouseClick(dialog.start_button, LEFT)
 
     modals.expect(JobDialog, fill_generate)
@@ -101,6 +102,7 @@ def test_whole_loop_by_clicking_alone(qtbot, answers, tmp_path):
     click_menu(qtbot, window, "&Jobs", "&Generate data (SDG)…")
     generate = finished_job(qtbot, window, "generate", meter)
     assert generate.spec.args["samples_per_seed"] == 1 and generate.spec.args["paraphrases"] == 0
+    assert generate.spec.args["replay"] == 4
     dataset = Path(generate.spec.args["output"])
     assert list(dataset.glob("train_*.jsonl"))
 
