@@ -7,6 +7,11 @@ thread and the app crashes: seen as a segfault in "Garbage-collecting" inside
 a validation task while the leaf form rebuilt. So while a window is open,
 automatic collection is off and a timer on the UI thread collects each
 generation when its count passes the usual threshold (pyqtgraph does the same).
+
+What survives a full collection is frozen (`gc.freeze`): it is long-lived by
+then, and scanning the whole heap again took the UI thread up to 150 ms at a
+time once a chat model was loaded. Later full collections look only at what
+is newer; closing the last window unfreezes everything again.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ class UiThreadCollector(QObject):
         for generation in (2, 1, 0):
             if counts[generation] > thresholds[generation]:
                 gc.collect(generation)
+                if generation == 2:
+                    gc.freeze()
                 return
 
     def stop(self) -> None:
@@ -55,4 +62,5 @@ def _release() -> None:
     global _holders
     _holders = max(_holders - 1, 0)
     if _holders == 0:
+        gc.unfreeze()
         gc.enable()
