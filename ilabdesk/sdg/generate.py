@@ -225,13 +225,13 @@ def generate(
             if REPLAY not in writer.done:
                 yield Event.log(f"the student answers {replay} everyday prompts (replay data against forgetting)")
                 try:
-                    samples = student_replay(student, teacher, engine, replay, dataset.system_prompt)
+                    asked, samples = student_replay(student, teacher, engine, replay, dataset.system_prompt)
                 except UserError as exc:
                     yield Event.log(f"WARNING: no replay data, so training may overwrite what the student knew: {exc}",
                                     level="warning")
                 else:
-                    unfinished = {"answer_cut_off": replay - len(samples)} if replay > len(samples) else {}
-                    writer.write_unit(UnitRecord(REPLAY, REPLAY, replay, len(samples), len(samples), unfinished), samples)
+                    unfinished = {"answer_cut_off": asked - len(samples)} if asked > len(samples) else {}
+                    writer.write_unit(UnitRecord(REPLAY, REPLAY, asked, len(samples), len(samples), unfinished), samples)
                     kept_here += len(samples)
                     yield _progress(tracker, dataset, plans, samples)
         minutes = max(time.monotonic() - start, 1e-6) / 60
@@ -287,8 +287,10 @@ def generate(
             engine.close()
 
 
-def student_replay(student: str | None, teacher: str | None, teacher_engine, count: int, system_prompt: str | None):
-    """Replay samples from the student; the teacher's engine answers when it is the same model."""
+def student_replay(
+    student: str | None, teacher: str | None, teacher_engine, count: int, system_prompt: str | None
+) -> tuple[int, list[dict[str, Any]]]:
+    """(prompts asked, replay samples) from the student; the teacher's engine answers when it is the same model."""
     from ilabdesk.chat.factory import is_endpoint, open_engine
     from ilabdesk.models.library import resolve
     from ilabdesk.sdg.replay import replay_prompts, replay_samples
@@ -296,9 +298,9 @@ def student_replay(student: str | None, teacher: str | None, teacher_engine, cou
     prompts = replay_prompts(count)
     same = not is_endpoint(teacher) and Path(resolve(student).path).resolve() == Path(resolve(teacher).path).resolve()
     if same:
-        return replay_samples(teacher_engine, prompts, system_prompt)
+        return len(prompts), replay_samples(teacher_engine, prompts, system_prompt)
     with open_engine(student, threads=free_cores()) as engine:
-        return replay_samples(engine, prompts, system_prompt)
+        return len(prompts), replay_samples(engine, prompts, system_prompt)
 
 
 def _progress(tracker: ProgressTracker, dataset: DatasetDir, plans: list[LeafPlan], latest: list[dict[str, Any]]) -> Event:
