@@ -17,6 +17,28 @@ def leaf_index(window, name: str):
     raise AssertionError(f"no leaf {name}")
 
 
+def launch_with_sample(qtbot, modals, meter):
+    """First launch: the welcome offers the sample and one click (through `modals`) opens it.
+
+    The meter starts timing the UI thread with the phase "click: welcome, open the sample".
+    """
+    from PySide6.QtCore import Qt
+
+    from ilabdesk.gui.mainwindow import MainWindow
+    from ilabdesk.gui.welcome import WelcomeDialog
+
+    modals.expect(WelcomeDialog, lambda dialog: qtbot.mouseClick(dialog.sample_button, Qt.MouseButton.LeftButton))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    meter.phase = "click: welcome, open the sample"
+    meter.start()
+    qtbot.waitUntil(lambda: window.ready and window.taxonomy_root is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.tree_panel.leaf_paths()) == 2, timeout=20_000)
+    return window
+
+
 class GapMeter:
     """How long the UI thread was busy: the longest gap between ticks of a 10 ms timer.
 

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from gui_helpers import GapMeter, ModalAnswers, click_menu, drop_files, leaf_index, type_number
+from gui_helpers import GapMeter, ModalAnswers, click_menu, drop_files, launch_with_sample, leaf_index, type_number
 from PySide6.QtCore import Qt
 
 from ilabdesk.gui.jobs import CANCELLED, FINISHED
@@ -22,21 +22,11 @@ KNOWLEDGE = "knowledge/geography/islands/quellmoor_island/qna.yaml"
 
 def test_first_launch_sample_drop_and_contribute_by_clicking(qtbot, answers, tmp_path):
     from ilabdesk.gui.contribute_dialog import ContributeDialog
-    from ilabdesk.gui.mainwindow import MainWindow
-    from ilabdesk.gui.welcome import WelcomeDialog
 
     modals = ModalAnswers()
     meter = GapMeter()
-    modals.expect(WelcomeDialog, lambda dialog: qtbot.mouseClick(dialog.sample_button, LEFT))
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    meter.phase = "click: welcome, open the sample"
-    meter.start()
-    qtbot.waitUntil(lambda: window.ready and window.taxonomy_root is not None, timeout=30_000)
+    window = launch_with_sample(qtbot, modals, meter)
     panel = window.tree_panel
-    qtbot.waitUntil(lambda: len(panel.leaf_paths()) == 2, timeout=20_000)
     leaf = window.taxonomy_root / KNOWLEDGE
 
     meter.phase = "click: open the leaf"

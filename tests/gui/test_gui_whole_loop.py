@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from gui_helpers import GapMeter, ModalAnswers, click_menu, drop_files, leaf_index, type_number
+from gui_helpers import GapMeter, ModalAnswers, click_menu, drop_files, launch_with_sample, leaf_index, type_number
 from PySide6.QtCore import Qt
 
 from ilabdesk.gui.jobs import FINISHED
@@ -56,24 +56,14 @@ def finished_job(qtbot, window, kind: str, meter: GapMeter):
 def test_whole_loop_by_clicking_alone(qtbot, answers, tmp_path):
     from ilabdesk.gui.contribute_dialog import ContributeDialog
     from ilabdesk.gui.job_dialogs import JobDialog
-    from ilabdesk.gui.mainwindow import MainWindow
-    from ilabdesk.gui.welcome import WelcomeDialog
 
     modals = ModalAnswers()
     meter = GapMeter()
 
     # 1. First launch: the welcome offers the sample; one click opens it.
-    modals.expect(WelcomeDialog, lambda dialog: qtbot.mouseClick(dialog.sample_button, LEFT))
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    meter.phase = "click: welcome, open the sample"
-    meter.start()
-    qtbot.waitUntil(lambda: window.ready and window.taxonomy_root is not None, timeout=30_000)
+    window = launch_with_sample(qtbot, modals, meter)
     sample = window.taxonomy_root
     panel = window.tree_panel
-    qtbot.waitUntil(lambda: len(panel.leaf_paths()) == 2, timeout=20_000)
     leaf = sample / "knowledge/geography/islands/quellmoor_island/qna.yaml"
 
     # 2. Open the knowledge leaf with a click, drop a Markdown file on it from the file manager.
