@@ -30,6 +30,10 @@ _TEMPLATE_OVERHEAD = 8
 # Parallel sequences of `complete_many`, and cached prompts kept between its calls.
 BATCH_WIDTH = 16
 BATCH_CACHE = 16
+# llama-cpp-python quiets a load by pointing file descriptors 1 and 2 at /dev/null and back
+# (dup/dup2). Two loads at once (both chat panes) interleave those swaps, and the process's
+# stdout and stderr stay on /dev/null for good: loads take turns.
+_LOAD_LOCK = threading.Lock()
 
 
 class LlamaEngine(ChatEngine):
@@ -63,19 +67,20 @@ class LlamaEngine(ChatEngine):
         import llama_cpp
 
         try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(self.info.path),
-                n_ctx=self.context_length,
-                n_threads=self.threads,
-                n_threads_batch=self.threads,
-                lora_path=str(self.adapter_info.path) if self.adapter_info else None,
-                lora_scale=adapter_scale,
-                # Without flash attention this llama.cpp build computes batched prompt
-                # attention wrongly on CPU (greedy "capital of France" turns into French
-                # nonsense); token-by-token decoding is unaffected. FA is also faster.
-                flash_attn=True,
-                verbose=False,
-            )
+            with _LOAD_LOCK:
+                self._llm = llama_cpp.Llama(
+                    model_path=str(self.info.path),
+                    n_ctx=self.context_length,
+                    n_threads=self.threads,
+                    n_threads_batch=self.threads,
+                    lora_path=str(self.adapter_info.path) if self.adapter_info else None,
+                    lora_scale=adapter_scale,
+                    # Without flash attention this llama.cpp build computes batched prompt
+                    # attention wrongly on CPU (greedy "capital of France" turns into French
+                    # nonsense); token-by-token decoding is unaffected. FA is also faster.
+                    flash_attn=True,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise UserError(
                 f"{self.info.path}: llama.cpp could not load the model"

@@ -105,3 +105,31 @@ def test_message_longer_than_context_is_a_user_error(engine):
     huge = [SYSTEM, {"role": "user", "content": "word " * 400}]
     with pytest.raises(UserError, match="too long for the model's context"):
         engine.complete(huge, GREEDY)
+
+
+def test_concurrent_loads_leave_stdout_and_stderr_alone():
+    """Both chat panes load at once; llama.cpp's quiet load swaps fds 1 and 2, which must come back."""
+    import os
+
+    def identity() -> list[tuple[int, int]]:
+        return [(os.fstat(fd).st_dev, os.fstat(fd).st_ino) for fd in (1, 2)]
+
+    before = identity()
+    for _ in range(3):
+        engines, errors = [], []
+
+        def load() -> None:
+            try:
+                engines.append(open_engine(None, context_length=256, threads=1))
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=load) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for eng in engines:
+            eng.close()
+        assert not errors and len(engines) == 2
+        assert identity() == before

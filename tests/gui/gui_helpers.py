@@ -61,8 +61,24 @@ class GapMeter:
         self.timer.timeout.connect(self._tick)
         self.last = None
         self.last_cpu = None
-        self.phase = ""
+        self._phase = ""
         self.gaps: dict[str, tuple[float, float]] = {}  # phase -> (longest wall gap, longest CPU burst)
+
+    @property
+    def phase(self) -> str:
+        return self._phase
+
+    @phase.setter
+    def phase(self, name: str) -> None:
+        """Start a new phase; the time since the last tick still belongs to the old one.
+
+        A click or a drop runs its handler synchronously, with no tick in between:
+        without this, building the form for "click: open the leaf" would be charged
+        to whatever phase the test names next.
+        """
+        if self.timer.isActive():
+            self._tick()
+        self._phase = name
 
     @property
     def max_gap(self) -> float:
@@ -75,8 +91,8 @@ class GapMeter:
     def _tick(self) -> None:
         now, cpu = self._time.perf_counter(), self._time.thread_time()
         if self.last is not None:
-            gap, busy = self.gaps.get(self.phase, (0.0, 0.0))
-            self.gaps[self.phase] = (max(gap, now - self.last), max(busy, cpu - self.last_cpu))
+            gap, busy = self.gaps.get(self._phase, (0.0, 0.0))
+            self.gaps[self._phase] = (max(gap, now - self.last), max(busy, cpu - self.last_cpu))
         self.last, self.last_cpu = now, cpu
 
     def start(self) -> None:
