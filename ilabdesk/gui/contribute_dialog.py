@@ -153,7 +153,7 @@ class ContributeDialog(QDialog):
         ]
         self.go.setEnabled(False)
         self.output.setPlainText("working…")
-        run_in_background(contribute_and_share, *args, on_done=self._done, on_error=self._failed)
+        run_in_background(contribute_and_share, *args, on_done=self._done, on_error=self._failed, long_running=True)
 
     def _done(self, lines: list[str]) -> None:
         self.result_lines = lines

@@ -137,7 +137,7 @@ class JobRun(QObject):
     def start(self) -> None:
         """Start the child process (the queue calls this)."""
         self.job_dir.mkdir(parents=True, exist_ok=True)
-        self.spec.save(self.spec_path)
+        self.spec.save(self.spec_path, durable=False)  # an fsync here would stall the UI on a busy disk
         from ilabdesk.jobs.runner import self_command
 
         command = self_command()
@@ -367,7 +367,7 @@ class JobQueue(QObject):
         spec = JobSpec(kind, args, title=title)
         job_dir = paths().jobs / spec.id
         job_dir.mkdir(parents=True, exist_ok=True)
-        spec.save(job_dir / "spec.json")
+        spec.save(job_dir / "spec.json", durable=False)
         return self._enqueue(JobRun(spec, job_dir, self))
 
     def resume(self, job: JobRun) -> JobRun:

@@ -217,7 +217,7 @@ class SettingsDialog(QDialog):
         self.import_button.setEnabled(False)
         self.import_folder_button.setEnabled(False)
         self.import_status.setText(f"importing {path.name}…")
-        run_in_background(import_model, path, on_done=self._imported, on_error=self._import_failed)
+        run_in_background(import_model, path, on_done=self._imported, on_error=self._import_failed, long_running=True)
 
     def _imported(self, entry: object) -> None:
         self.import_button.setEnabled(True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ilabdesk.errors import UserError
-from ilabdesk.fileio import atomic_write_text
+from ilabdesk.fileio import atomic_write_text, sync_file
 from ilabdesk.jobs.events import Cancel, Cancelled, Event
 from ilabdesk.jobs.registry import resolve
 
@@ -35,8 +35,9 @@ class JobSpec:
     id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
     title: str = ""
 
-    def save(self, path: Path) -> Path:
-        atomic_write_text(path, json.dumps(self.__dict__, indent=2))
+    def save(self, path: Path, durable: bool = True) -> Path:
+        """Write the spec; the UI saves it with `durable=False` and the job's process syncs it (`child_main`)."""
+        atomic_write_text(path, json.dumps(self.__dict__, indent=2), durable)
         return path
 
     @classmethod
@@ -77,6 +78,7 @@ def self_command() -> list[str]:
 def child_main(spec_path: Path) -> int:
     """Entry of `ilabdesk job run SPEC`: run the job, print events as JSON lines."""
     spec = JobSpec.load(spec_path)
+    sync_file(Path(spec_path))  # the UI wrote it without waiting for the disk
     cancel = Cancel()
 
     def on_signal(signum: int, frame: Any) -> None:

@@ -14,6 +14,7 @@ gguf-py itself names quantization types and writes the adapters in tests.
 
 from __future__ import annotations
 
+import functools
 import math
 import mmap
 import struct
@@ -100,6 +101,7 @@ class _Damaged(Exception):
 # GGUF value types (gguf.GGUFValueType) -> struct format of one scalar.
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _STRING, _ARRAY = 8, 9
+_U64 = struct.Struct("<Q")
 # ggml type id -> (weights per block, bytes per block), as in gguf-py's GGML_QUANT_SIZES; kept
 # here so the size check needs no gguf-py import (a quarter second) on chat start-up.
 GGML_BLOCKS = {
@@ -160,18 +162,37 @@ class _HeaderReader:
             return [self.value(item) for _ in range(count)]
         if item in _SCALARS:
             self._advance(count * struct.calcsize(_SCALARS[item]))
-        elif item == _STRING:
-            for _ in range(count):
-                self._advance(self.take("<Q"))
+        elif item == _STRING:  # 49k vocabulary strings: the hot loop of a chat start-up, kept tight
+            data, pos, length_at = self.data, self.pos, _U64.unpack_from
+            try:
+                for _ in range(count):
+                    pos += 8 + length_at(data, pos)[0]
+            except struct.error:
+                pos = self.size + 1
+            self._advance(pos - self.pos)
         else:
             for _ in range(count):
                 self.value(item)
         return LongArray(count)
 
 
-def read_header(path: Path) -> tuple[dict[str, Any], list[tuple[str, tuple[int, ...], int, int]], int]:
-    """(metadata, tensors as (name, ggml shape, ggml type, offset), data start) of a GGUF file."""
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+Header = tuple[dict[str, Any], list[tuple[str, tuple[int, ...], int, int]], int]
+
+
+def read_header(path: Path) -> Header:
+    """(metadata, tensors as (name, ggml shape, ggml type, offset), data start) of a GGUF file.
+
+    Remembered per file version (path, size, modification time): both chat
+    panes, the model list and each reload look at the same few files, and a
+    header walk is Python work that takes the GIL from the UI thread.
+    """
+    stat = path.stat()
+    return _read_header(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_header(path: str, size: int, mtime_ns: int) -> Header:
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         reader = _HeaderReader(data)
         reader.pos = 4
         version = reader.take("<I")

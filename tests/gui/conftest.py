@@ -32,9 +32,9 @@ class Answers:
 def no_background_work_left(qapp):
     """Each test ends with the thread pool idle, so no check outlives its window."""
     yield
-    from PySide6.QtCore import QThreadPool
+    from ilabdesk.gui.background import wait_for_background
 
-    assert QThreadPool.globalInstance().waitForDone(20_000)
+    assert wait_for_background(20_000)
 
 
 @pytest.fixture
