@@ -166,7 +166,8 @@ class OpenAIEngine(ChatEngine):
             ) from exc
         return self.model
 
-    def _body(self, messages: list[Message], params: GenerationParams, max_tokens: int) -> dict[str, Any]:
+    def _body(self, messages: list[Message], params: GenerationParams, max_tokens: int, style: str) -> dict[str, Any]:
+        """The request; `style` is the JSON-schema dialect ("json_schema" as OpenAI, or "json_object")."""
         body: dict[str, Any] = {
             "model": self._model_name(),
             "messages": messages,
@@ -180,7 +181,7 @@ class OpenAIEngine(ChatEngine):
         if params.stop:
             body["stop"] = list(params.stop)
         if params.json_schema is not None:
-            if self._schema_style == "json_schema":
+            if style == "json_schema":
                 body["response_format"] = {
                     "type": "json_schema",
                     "json_schema": {"name": "answer", "schema": params.json_schema},
@@ -193,13 +194,16 @@ class OpenAIEngine(ChatEngine):
         """Open the streaming response, retrying transient failures and the JSON-schema dialect."""
 
         def attempt() -> Any:
+            # The dialect this request used, not the engine's current one: with several requests
+            # in flight, another may have switched it while this one was being refused.
+            style = self._schema_style
             try:
-                return self._open("/chat/completions", self._body(messages, params, max_tokens))
+                return self._open("/chat/completions", self._body(messages, params, max_tokens, style))
             except _HTTPFailure as exc:
                 rejected_format = exc.code in (400, 422) or "response_format" in exc.detail
-                if params.json_schema is not None and self._schema_style == "json_schema" and rejected_format:
+                if params.json_schema is not None and style == "json_schema" and rejected_format:
                     self._schema_style = "json_object"
-                    return self._open("/chat/completions", self._body(messages, params, max_tokens))
+                    return self._open("/chat/completions", self._body(messages, params, max_tokens, "json_object"))
                 raise
 
         try:

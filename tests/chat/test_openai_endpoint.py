@@ -106,6 +106,15 @@ def test_json_schema_output(server):
     assert isinstance(json.loads(text)["city"], str)
 
 
+def test_json_schema_from_several_clients_at_once(server):
+    """llama-cpp-python's server refuses OpenAI's json_schema format; every request in flight falls back."""
+    engine = OpenAIEngine(server, model="smol", api_key=KEY, concurrency=4)
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    params = GenerationParams(temperature=0.0, max_tokens=30, json_schema=schema)
+    replies = engine.complete_many([ask("What is the capital of France?")] * 4, params)
+    assert [isinstance(json.loads(text)["city"], str) for text in replies] == [True] * 4
+
+
 def test_wrong_key_is_a_clear_error(server):
     engine = OpenAIEngine(server, model="smol", api_key="wrong")
     with pytest.raises(UserError, match="refused the API key") as info:
