@@ -81,3 +81,28 @@ def free_cores() -> int:
     logical = os.cpu_count() or cores
     busy = busy_cores() * cores / logical  # hyper-threads count half
     return max(1, min(cores, round(cores - busy)))
+
+
+# Niceness of a job started from the window: the desktop takes the CPU when it needs it (a
+# 10 ms answer to a click or a redraw) and the job gets the rest, which is almost all of it.
+JOB_NICENESS = 10
+
+
+def lower_priority() -> None:
+    """Run this process (and the threads it starts afterwards) below normal priority.
+
+    The window's job processes call it first thing: on two cores, a job's
+    threads at normal priority took the CPU from the UI thread for 100-200 ms
+    at a time while a job started.
+    """
+    if sys.platform == "win32":
+        import ctypes
+
+        below_normal = 0x4000  # BELOW_NORMAL_PRIORITY_CLASS
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+        return
+    try:
+        os.nice(JOB_NICENESS)
+    except OSError:
+        pass  # not allowed here: run at normal priority

@@ -138,12 +138,13 @@ class JobRun(QObject):
         """Start the child process (the queue calls this)."""
         self.job_dir.mkdir(parents=True, exist_ok=True)
         self.spec.save(self.spec_path, durable=False)  # an fsync here would stall the UI on a busy disk
-        from ilabdesk.jobs.runner import self_command
+        from ilabdesk.jobs.runner import PRIORITY_ENV, self_command
 
         command = self_command()
         process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
+        env.insert(PRIORITY_ENV, "low")  # the window stays quick while the job works
         process.setProcessEnvironment(env)
         process.setProgram(command[0])
         process.setArguments([*command[1:], "job", "run", str(self.spec_path)])

@@ -75,8 +75,16 @@ def self_command() -> list[str]:
     return app_command()
 
 
+# Set to "low" by the window for its job processes (see ilabdesk.cpu.lower_priority).
+PRIORITY_ENV = "ILABDESK_JOB_PRIORITY"
+
+
 def child_main(spec_path: Path) -> int:
     """Entry of `ilabdesk job run SPEC`: run the job, print events as JSON lines."""
+    if os.environ.get(PRIORITY_ENV) == "low":
+        from ilabdesk.cpu import lower_priority
+
+        lower_priority()
     spec = JobSpec.load(spec_path)
     sync_file(Path(spec_path))  # the UI wrote it without waiting for the disk
     cancel = Cancel()
