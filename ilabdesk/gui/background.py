@@ -2,7 +2,7 @@
 
 Validation, scanning a checkout and git diffs take tens to hundreds of
 milliseconds; doing them on the UI thread would make typing stutter. A `Task`
-is created on the UI thread, its function runs on the global thread pool, and
+is created on the UI thread, its function runs on a worker thread, and
 the result travels back through a queued signal to the Task (which lives on the
 UI thread), which then calls the callbacks there, so any callable (a lambda
 too) is safe as a callback.
