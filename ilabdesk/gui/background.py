@@ -2,7 +2,7 @@
 
 Validation, scanning a checkout and git diffs take tens to hundreds of
 milliseconds; doing them on the UI thread would make typing stutter. A `Task`
-is created on the UI thread, its function runs on a worker thread, and
+is created on the UI thread, its function runs on the global thread pool, and
 the result travels back through a queued signal to the Task (which lives on the
 UI thread), which then calls the callbacks there, so any callable (a lambda
 too) is safe as a callback.
@@ -11,13 +11,14 @@ The tasks are Python code, so under the GIL two of them at once finish no
 sooner than one after the other, but they do take the GIL from the UI thread
 twice as often: right after a drop, two validations side by side stalled the
 UI thread for 110-170 ms with only 35 ms of its own work. Short tasks therefore
-run one at a time, on a pool of their own; long ones (copying a model, a git
-push), which mostly wait for the disk or the network, use Qt's global pool so
-that they never hold up validation.
+take turns (a lock; the one waiting costs nothing). Long ones (copying a model,
+a git push), which mostly wait for the disk or the network, do not take part,
+so they never hold up validation.
 """
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -40,7 +41,7 @@ class Task(QObject):
 
     def start(self, long_running: bool = False) -> Task:
         _running.add(self)  # keep the Python object alive until the result is delivered
-        (QThreadPool.globalInstance() if long_running else _pool()).start(_Runnable(self))
+        QThreadPool.globalInstance().start(_Runnable(self, long_running))
         return self
 
     @Slot(bool, object)
@@ -68,24 +69,23 @@ class Task(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, task: Task) -> None:
+    def __init__(self, task: Task, long_running: bool) -> None:
         super().__init__()
         self._task = task
+        self._long_running = long_running
 
     def run(self) -> None:
-        self._task._run()
+        if self._long_running:
+            self._task._run()
+            return
+        with _short_turn:
+            self._task._run()
+
+
+_short_turn = threading.Lock()
 
 
 _running: set[Task] = set()
-_tasks_pool: QThreadPool | None = None
-
-
-def _pool() -> QThreadPool:
-    global _tasks_pool
-    if _tasks_pool is None:
-        _tasks_pool = QThreadPool()
-        _tasks_pool.setMaxThreadCount(1)
-    return _tasks_pool
 
 
 def run_in_background(
@@ -95,7 +95,7 @@ def run_in_background(
     on_error: Callable[[str], None] | None = None,
     long_running: bool = False,
 ) -> Task:
-    """Start `function(*args)` off the UI thread; the callbacks run on the UI thread.
+    """Start `function(*args)` on the pool; the callbacks run on the UI thread.
 
     `long_running`: seconds or more of waiting (copies, network), run beside the short tasks.
     """
@@ -108,5 +108,5 @@ def run_in_background(
 
 
 def wait_for_background(timeout_ms: int = 30000) -> bool:
-    """Block until both pools are idle (used on quit so no thread outlives the app)."""
-    return _pool().waitForDone(timeout_ms) and QThreadPool.globalInstance().waitForDone(timeout_ms)
+    """Block until the pool is idle (used on quit so no thread outlives the app)."""
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)
