@@ -136,8 +136,9 @@ class JobRun(QObject):
 
     def start(self) -> None:
         """Start the child process (the queue calls this)."""
-        self.job_dir.mkdir(parents=True, exist_ok=True)
-        self.spec.save(self.spec_path, durable=False)  # an fsync here would stall the UI on a busy disk
+        if not self.spec_path.exists():  # submit wrote it; a resumed job's is there from its first run
+            self.job_dir.mkdir(parents=True, exist_ok=True)
+            self.spec.save(self.spec_path, durable=False)  # an fsync here would stall the UI on a busy disk
         from ilabdesk.jobs.runner import PRIORITY_ENV, self_command
 
         command = self_command()

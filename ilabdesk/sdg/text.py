@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -129,11 +130,12 @@ def check_question(
         return False, "question_invented_words"
     if not q_words & content_words(source):
         return False, "question_off_topic"
-    if not q_words & content_words(answer):
+    a_words = content_words(answer)
+    if not q_words & a_words:
         return False, "question_not_about_answer"
-    if not (q_words & content_words(answer)) - topic:
+    if not (q_words & a_words) - topic:
         return False, "question_only_names_topic"
-    if not content_words(answer) - q_words:
+    if not a_words - q_words:
         return False, "answer_in_question"
     if similarity(question, answer) > 0.8:
         return False, "answer_in_question"
@@ -142,11 +144,10 @@ def check_question(
 
 def topic_words(questions: list[str]) -> frozenset[str]:
     """Content words in at least a third of a leaf's seed questions: the subject they all name."""
-    counts: dict[str, int] = {}
-    for question in questions:
-        for word in content_words(question):
-            counts[word] = counts.get(word, 0) + 1
-    return frozenset(w for w, n in counts.items() if len(questions) >= 3 and n * 3 >= len(questions))
+    if len(questions) < 3:  # too few to tell a subject from a coincidence
+        return frozenset()
+    counts = Counter(word for question in questions for word in content_words(question))
+    return frozenset(w for w, n in counts.items() if n * 3 >= len(questions))
 
 
 def facts_of(question: str, answer: str) -> list[str]:
