@@ -59,6 +59,12 @@ SEEDS = [
 ]
 
 
+# llama_cpp.server with its weights kept out of llama.cpp's AMX kernels, as ilabdesk's own loads
+# (ilabdesk.chat.llama.no_amx_weights: those kernels crash on some Sapphire Rapids CPUs).
+LLAMA_SERVER = [sys.executable, "-c", "import runpy\nfrom ilabdesk.chat.llama import no_amx_weights\n"
+                "with no_amx_weights():\n    runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)"]
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=cwd, check=True,
                           capture_output=True, text=True).stdout.strip()
@@ -152,7 +158,7 @@ def endpoint_scaling(leaf: Path, root: Path, samples_per_seed: int, threads: int
 
     model = str(default_model_path())
     servers = {
-        "llama_cpp.server": [sys.executable, "-m", "llama_cpp.server", "--model", model, "--model_alias", "smol",
+        "llama_cpp.server": [*LLAMA_SERVER, "--model", model, "--model_alias", "smol",
                              "--n_ctx", "4096", "--n_threads", str(threads), "--n_threads_batch", str(threads),
                              "--flash_attn", "true", "--interrupt_requests", "false", "--verbose", "false"],
         "batch_server": [sys.executable, str(Path(__file__).with_name("batch_server.py")), "--model", model,

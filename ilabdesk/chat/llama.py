@@ -12,6 +12,8 @@ many short requests that share a long prompt.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import random
 import threading
 from collections.abc import Iterator
@@ -34,6 +36,44 @@ BATCH_CACHE = 16
 # (dup/dup2). Two loads at once (both chat panes) interleave those swaps, and the process's
 # stdout and stderr stay on /dev/null for good: loads take turns.
 _LOAD_LOCK = threading.Lock()
+
+
+@functools.cache
+def _amx_kernels() -> bool:
+    """Whether this llama.cpp build would run quantized matmuls with its AMX kernels on this CPU."""
+    import llama_cpp
+
+    return b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info()
+
+
+@contextlib.contextmanager
+def no_amx_weights() -> Iterator[None]:
+    """Loads inside keep the weights in plain CPU buffers where llama.cpp would move them to AMX ones.
+
+    llama.cpp's AMX matmul crashes the process on some Sapphire Rapids
+    machines, this test machine among them (ggml-org/llama.cpp#20824, still
+    open). The other kernels (AVX512, VNNI) run the same models correctly, and
+    on CPUs without AMX nothing changes, so their repacked weights stay.
+    llama-cpp-python's `Llama` takes no argument for this, so its default
+    model parameters are switched for the load (callers in this module hold `_LOAD_LOCK`).
+    """
+    from llama_cpp import llama_cpp as raw
+
+    if not _amx_kernels():
+        yield
+        return
+    default = raw.llama_model_default_params
+
+    def params() -> Any:
+        values = default()
+        values.use_extra_bufts = False
+        return values
+
+    raw.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        raw.llama_model_default_params = default
 
 
 class LlamaEngine(ChatEngine):
@@ -67,7 +107,7 @@ class LlamaEngine(ChatEngine):
         import llama_cpp
 
         try:
-            with _LOAD_LOCK:
+            with _LOAD_LOCK, no_amx_weights():
                 self._llm = llama_cpp.Llama(
                     model_path=str(self.info.path),
                     n_ctx=self.context_length,

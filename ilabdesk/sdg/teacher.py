@@ -107,7 +107,8 @@ def parse_json(reply: str | None, schema: dict[str, Any]) -> dict[str, Any] | No
     if start < 0 or end <= start:
         return None
     try:
-        value = json.loads(text[start : end + 1])
+        # strict=False: a raw newline inside a string (grammars of some servers allow it) is no reason to drop it
+        value = json.loads(text[start : end + 1], strict=False)
     except ValueError:
         return None
     if not isinstance(value, dict):

@@ -133,3 +133,16 @@ def test_concurrent_loads_leave_stdout_and_stderr_alone():
             eng.close()
         assert not errors and len(engines) == 2
         assert identity() == before
+
+
+def test_loads_keep_weights_out_of_amx_kernels_only_where_llama_cpp_has_them(monkeypatch):
+    """llama.cpp's AMX matmul crashes on some Sapphire Rapids CPUs (this machine's): loads there skip it."""
+    from llama_cpp import llama_cpp as raw
+
+    from ilabdesk.chat import llama
+
+    for amx in (True, False):
+        monkeypatch.setattr(llama, "_amx_kernels", lambda amx=amx: amx)
+        with llama.no_amx_weights():
+            assert raw.llama_model_default_params().use_extra_bufts is not amx
+        assert raw.llama_model_default_params().use_extra_bufts is True

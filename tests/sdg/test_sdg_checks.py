@@ -53,6 +53,7 @@ def test_facts_are_the_new_names_and_numbers():
 def test_strict_parsing_never_raises():
     assert parse_json('{"question": "Why?"}', QUESTION) == {"question": "Why?"}
     assert parse_json('```json\n{"question": "Why  is\\nit?"}\n```', QUESTION) == {"question": "Why is it?"}
+    assert parse_json('{"question": "Why is\nit?"}', QUESTION) == {"question": "Why is it?"}  # a raw newline
     for bad in ("", "no json here", '{"question": ', '{"answer": "x"}', '{"question": ""}', '{"question": 3}', "[1, 2]"):
         assert parse_json(bad, QUESTION) is None
 
