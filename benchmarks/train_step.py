@@ -23,7 +23,12 @@ load from other programs hits both alike:
   Steps hold different samples here, so the ratio is of time per real token.
 Times are CPU seconds of this process (see `timed`).
 
-    .venv/bin/python benchmarks/train_step.py [--steps 6] [--threads N] [--data DIR]
+The ordinary loop computes in float32, as such scripts do unless told
+otherwise; ilabdesk uses its configured precision (auto: bf16 where the
+processor multiplies it natively). `--precision fp32` shows what the rest of
+its work is worth on its own.
+
+    .venv/bin/python benchmarks/train_step.py [--steps 6] [--threads N] [--precision auto|fp32|bf16] [--data DIR]
 """
 
 from __future__ import annotations
@@ -93,6 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=6, help="timed steps per comparison (+1 warm-up)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: what ilabdesk picks)")
+    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"), help="ilabdesk's precision")
     parser.add_argument("--data", type=Path, default=DATA, help="an SDG dataset folder")
     opts = parser.parse_args()
 
@@ -106,7 +112,7 @@ def main() -> None:
     from ilabdesk.training.torch_backend import TorchTrainer
 
     base = resolve_base(None)
-    config = TrainConfig(threads=opts.threads or free_cores())
+    config = TrainConfig(threads=opts.threads or free_cores(), precision=opts.precision)
     tokenizer = AutoTokenizer.from_pretrained(str(base.hf_dir))
     dataset = load_dataset(opts.data, tokenizer, config)
     samples = dataset.samples
@@ -115,7 +121,8 @@ def main() -> None:
     plain = OrdinaryLoop(base.hf_dir, config, ours.pad_id)
     lengths = sorted(len(s.input_ids) for s in samples)
     print(f"{opts.data.name}: {len(samples)} samples, {lengths[0]}-{lengths[-1]} tokens (median {lengths[len(lengths) // 2]}); "
-          f"threads {config.threads}, batch {config.batch_size}, rank {config.rank}, {opts.steps} timed steps (+1 warm-up)", flush=True)
+          f"threads {config.threads}, batch {config.batch_size}, rank {config.rank}, ilabdesk in {ours.precision} "
+          f"(ordinary loop in fp32), {opts.steps} timed steps (+1 warm-up)", flush=True)
 
     planned = [dataset.batch(i) for i in range(opts.steps + 1)]
     shuffled = list(range(len(samples)))

@@ -108,6 +108,7 @@ DEFAULTS: dict[str, Any] = {
         "epochs": 3.0,
         "batch_size": 4,
         "max_seq_len": 512,
+        "precision": "auto",  # auto | fp32 | bf16 (auto: bf16 where the processor computes it natively)
     },
     "taxonomy": {
         "path": None,
@@ -118,6 +119,7 @@ DEFAULTS: dict[str, Any] = {
 _ENUMS = {
     ("teacher", "kind"): ("embedded", "gguf", "endpoint"),
     ("training", "backend"): ("auto", "torch", "mlx"),
+    ("training", "precision"): ("auto", "fp32", "bf16"),
 }
 
 

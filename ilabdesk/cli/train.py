@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float, dest="learning_rate", help="peak learning rate")
     parser.add_argument("--batch-size", type=int, help="conversations per step")
     parser.add_argument("--max-seq-len", type=int, help="longest conversation in tokens (longer ones are cut)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"),
+                        help="number format of the frozen base (default auto: bf16 where the processor has it)")
     parser.add_argument("--seed", type=int, help="random seed (same seed + data + settings = same run)")
     parser.add_argument("--json", action="store_true", help="print raw JSON-line events")
     parser.set_defaults(func=_run)
@@ -28,6 +30,6 @@ def _run(args: argparse.Namespace) -> int:
     from ilabdesk.jobs.console import run_in_terminal
 
     keys = ("data", "output", "base", "backend", "iters", "epochs", "rank", "alpha", "learning_rate",
-            "batch_size", "max_seq_len", "seed")
+            "batch_size", "max_seq_len", "precision", "seed")
     job_args = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     return run_in_terminal("train", job_args, json_lines=args.json)

@@ -146,6 +146,11 @@ class SettingsDialog(QDialog):
         self.backend.addItems(["auto", "torch", "mlx"])
         self.backend.setCurrentText(training["backend"])
         form.addRow("Backend", self.backend)
+        self.precision = QComboBox()
+        for value, label in (("auto", "auto (bf16 where the processor has it)"), ("fp32", "fp32"), ("bf16", "bf16")):
+            self.precision.addItem(label, value)
+        self.precision.setCurrentIndex(self.precision.findData(training["precision"]))
+        form.addRow("Precision", self.precision)
         self.spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
         for key, label, top in (
             ("rank", "LoRA rank", 512),
@@ -242,6 +247,7 @@ class SettingsDialog(QDialog):
         teacher["concurrency"] = self.concurrency.value()
         training = config["training"]
         training["backend"] = self.backend.currentText()
+        training["precision"] = self.precision.currentData()
         for key, spin in self.spins.items():
             training[key] = spin.value()
         return config

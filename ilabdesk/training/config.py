@@ -16,6 +16,7 @@ from ilabdesk.errors import UserError
 
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 BACKENDS = ("auto", "torch", "mlx")
+PRECISIONS = ("auto", "fp32", "bf16")
 SCHEDULES = ("cosine", "linear", "constant")
 
 
@@ -39,11 +40,14 @@ class TrainConfig:
     seed: int = 42
     checkpoint_every: int = 25
     threads: int = 0
+    precision: str = "auto"
 
     def validate(self) -> TrainConfig:
         """Raise UserError naming the bad setting; return self for chaining."""
         if self.backend not in BACKENDS:
             raise UserError(f"unknown training backend '{self.backend}'", hint="use auto, torch or mlx")
+        if self.precision not in PRECISIONS:
+            raise UserError(f"unknown training precision '{self.precision}'", hint="use " + ", ".join(PRECISIONS))
         if self.schedule not in SCHEDULES:
             raise UserError(f"unknown learning-rate schedule '{self.schedule}'", hint="use " + ", ".join(SCHEDULES))
         checks = [

@@ -172,6 +172,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         "base_gguf": str(base.gguf) if base.gguf else None,
         "base_hf": str(base.hf_dir),
         "backend": backend,
+        "precision": trainer.precision,
         "steps": total,
         "final_loss": record.get("loss"),
         "val_loss": val_loss,

@@ -6,7 +6,12 @@ Where the time goes on a laptop is the point of this module:
   sample needs no attention mask at all;
 - the language-model head (49k x 576 for SmolLM2, the largest matmul) runs
   only on positions that have a target, i.e. the assistant's tokens;
-- only the LoRA parameters get gradients.
+- only the LoRA parameters get gradients;
+- where the processor multiplies bfloat16 natively (AVX512-BF16/AMX on
+  recent x86, CUDA), the frozen base weights are stored in bfloat16 and the
+  forward runs under bf16 autocast: a quarter less time per step on this
+  machine's CPU. The LoRA weights, their gradients and the optimizer stay in
+  float32, so the small updates are not rounded away.
 """
 
 from __future__ import annotations
@@ -89,6 +94,24 @@ def pick_device() -> str:
     return "cpu"
 
 
+def native_bf16(device: str) -> bool:
+    """Whether `device` multiplies bfloat16 in hardware (emulated bf16 on an older CPU is slower than fp32)."""
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device == "cpu":
+        return any(getattr(torch.cpu, name, lambda: False)() for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+    return False
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    """"auto" -> "bf16" where `device` computes it natively, else "fp32"."""
+    if precision != "auto":
+        return precision
+    return "bf16" if native_bf16(device) else "fp32"
+
+
 class TorchTrainer:
     """One PEFT LoRA model plus its optimizer; `step` does one optimizer step on a batch."""
 
@@ -119,6 +142,11 @@ class TorchTrainer:
         )
         self.model = get_peft_model(model, lora).to(self.device)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.precision = resolve_precision(config.precision, self.device)
+        if self.precision == "bf16":
+            for p in self.model.parameters():
+                if not p.requires_grad:
+                    p.data = p.data.to(torch.bfloat16)
         self.optimizer = torch.optim.AdamW(
             self.params, lr=config.learning_rate, weight_decay=config.weight_decay, betas=(0.9, 0.999)
         )
@@ -130,6 +158,12 @@ class TorchTrainer:
         self.pad_id = pad if pad is not None else 0
 
     def _loss_sum(self, samples: list[Sample]):
+        """(summed loss over the target tokens, their count), under bf16 autocast when training in bf16."""
+        torch = self.torch
+        with torch.autocast(self.device, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            return self._packed_loss_sum(samples)
+
+    def _packed_loss_sum(self, samples: list[Sample]):
         torch = self.torch
         lengths = [len(s.input_ids) for s in samples]
         width = packing_width(lengths, max(self.config.max_seq_len, max(lengths)))

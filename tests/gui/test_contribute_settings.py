@@ -48,10 +48,12 @@ def test_settings_dialog_saves_teacher_endpoint_and_key(window, qtbot):
     qtbot.keyClicks(dialog.api_key, "sk-secret")
     dialog.threads.setValue(2)
     dialog.spins["epochs"].setValue(5)
+    assert dialog.precision.currentData() == "auto"
+    dialog.precision.setCurrentIndex(dialog.precision.findData("fp32"))
     dialog.save()
     config = settings.load_config()
     assert config["teacher"]["kind"] == "endpoint" and config["threads"] == 2
-    assert config["training"]["epochs"] == 5
+    assert config["training"]["epochs"] == 5 and config["training"]["precision"] == "fp32"
     assert settings.get_secret(api_key_name("http://127.0.0.1:8000/v1")) == "sk-secret"
     assert "sk-secret" not in settings.paths().config_file.read_text()
     assert teacher_model(config) == "http://127.0.0.1:8000/v1#granite"

@@ -33,10 +33,21 @@ def test_mlx_backend_trains_and_saves_a_peft_adapter(tiny, facts_data, tmp_path)
     from ilabdesk.training.torch_backend import TorchTrainer
 
     mlx_val = json.loads((run_dir / "run.json").read_text())["val_loss"]
-    trainer = TorchTrainer(tiny["hf"], TrainConfig(batch_size=4, threads=1, rank=4, alpha=8))
+    trainer = TorchTrainer(tiny["hf"], TrainConfig(batch_size=4, threads=1, rank=4, alpha=8, precision="fp32"))
     model = AutoModelForCausalLM.from_pretrained(str(tiny["hf"]), dtype=torch.float32)
     trainer.model = PeftModel.from_pretrained(model, str(run_dir / "adapter"))
     trainer.decoder, trainer.head = trainer.model.get_base_model().model, trainer.model.get_base_model().lm_head
     dataset = load_dataset(facts_data, trainer.tokenizer, TrainConfig(batch_size=4))
     assert np.isfinite(mlx_val)
     assert trainer.eval_loss(dataset.validation) == pytest.approx(mlx_val, rel=1e-3)
+
+
+def test_mlx_backend_trains_a_bf16_base(tiny, facts_data, tmp_path):
+    run_dir = tmp_path / "run"
+    args = {"data": str(facts_data), "output": str(run_dir), "base": str(tiny["hf"]), "backend": "mlx",
+            "iters": 3, "batch_size": 4, "learning_rate": 1e-2, "rank": 4, "alpha": 8, "precision": "bf16"}
+    events = list(run_events(JobSpec("train", args)))
+    assert events[-1].type == "done", events[-1].message
+    losses = [e.data["loss"] for e in events if e.type == "progress"]
+    assert losses[-1] < losses[0]
+    assert json.loads((run_dir / "run.json").read_text())["precision"] == "bf16"

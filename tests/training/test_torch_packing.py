@@ -49,10 +49,46 @@ def test_trainer_loss_is_the_same_packed_or_alone(tiny):
 
     from ilabdesk.training.torch_backend import TorchTrainer
 
-    trainer = TorchTrainer(tiny["hf"], TrainConfig(threads=1, max_seq_len=64), device="cpu")
+    trainer = TorchTrainer(tiny["hf"], TrainConfig(threads=1, max_seq_len=64, precision="fp32"), device="cpu")
     samples = _samples([30, 12, 9, 25, 61, 5])
     with torch.no_grad():
         alone = [trainer._loss_sum([s]) for s in samples]
         packed, n = trainer._loss_sum(samples)
     assert n == sum(count for _, count in alone) == sum(s.n_targets for s in samples)
     assert float(packed) == pytest.approx(sum(float(loss) for loss, _ in alone), rel=1e-4)
+
+
+def test_bf16_training_keeps_lora_and_optimizer_in_float32(tiny):
+    """bf16 stores only the frozen base in bfloat16: the loss stays close to fp32's, the trained weights stay fp32."""
+    import torch
+
+    from ilabdesk.training.torch_backend import TorchTrainer
+
+    samples = _samples([30, 12, 9, 25])
+    runs = {}
+    for precision in ("fp32", "bf16"):
+        trainer = TorchTrainer(tiny["hf"], TrainConfig(threads=1, max_seq_len=64, precision=precision), device="cpu")
+        assert trainer.precision == precision
+        losses = [trainer.step(samples, 1e-2, seed) for seed in range(3)]
+        runs[precision] = losses
+        frozen = {p.dtype for p in trainer.model.parameters() if not p.requires_grad}
+        assert frozen == {torch.bfloat16 if precision == "bf16" else torch.float32}
+        assert {p.dtype for p in trainer.params} == {torch.float32}
+        assert all(s["exp_avg"].dtype == torch.float32 for s in trainer.optimizer.state.values())
+    assert runs["bf16"][-1] < runs["bf16"][0]  # it learns
+    assert runs["bf16"] == pytest.approx(runs["fp32"], rel=0.03)
+
+
+def test_auto_precision_is_bf16_only_where_the_processor_has_it(monkeypatch):
+    import torch
+
+    from ilabdesk.training.torch_backend import resolve_precision
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert resolve_precision("auto", "cpu") == "fp32"
+    assert resolve_precision("bf16", "cpu") == "bf16"
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert resolve_precision("auto", "cpu") == "bf16"
+    assert resolve_precision("fp32", "cpu") == "fp32"
+    assert resolve_precision("auto", "mps") == "fp32"
