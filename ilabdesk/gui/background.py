@@ -1,29 +1,34 @@
-"""Run a short function off the UI thread and get its result back on the UI thread.
+"""Run a function away from the UI thread and get its result back on the UI thread.
 
 Validation, scanning a checkout and git diffs take tens to hundreds of
-milliseconds; doing them on the UI thread would make typing stutter. A `Task`
-is created on the UI thread, its function runs on the global thread pool, and
-the result travels back through a queued signal to the Task (which lives on the
-UI thread), which then calls the callbacks there, so any callable (a lambda
-too) is safe as a callback.
+milliseconds of Python; on the UI thread they would make typing stutter, and
+on a thread beside it they would too: PySide releases the GIL around its
+calls into Qt, and a thread computing in Python holds it for up to 5 ms each
+time the UI thread wants it back (a form that builds in 27 ms alone took 1.8 s
+beside one). So short calls go to the window's helper process
+(`ilabdesk.jobs.helper`), one at a time, and their functions must be
+module-level functions of picklable arguments.
 
-The tasks are Python code, so under the GIL two of them at once finish no
-sooner than one after the other, but they do take the GIL from the UI thread
-twice as often: right after a drop, two validations side by side stalled the
-UI thread for 110-170 ms with only 35 ms of its own work. Short tasks therefore
-take turns (a lock; the one waiting costs nothing). Long ones (copying a model,
-a git push), which mostly wait for the disk or the network, do not take part,
-so they never hold up validation.
+Long calls (copying a model, a git push) mostly wait for the disk or the
+network, which releases the GIL, and may need the window's own state (the
+keyring): they run on Qt's global thread pool.
+
+A `Task` lives on the UI thread and calls its callbacks there, so any callable
+(a lambda too) is safe as a callback.
 """
 
 from __future__ import annotations
 
-import threading
-import traceback
+import itertools
+import os
+import pickle
+import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QProcess, QRunnable, QThreadPool, Signal, Slot
+
+from ilabdesk.jobs.helper import call, frame, split_frames
 
 
 class Task(QObject):
@@ -39,11 +44,6 @@ class Task(QObject):
         self._args = args
         self._result.connect(self._deliver)
 
-    def start(self, long_running: bool = False) -> Task:
-        _running.add(self)  # keep the Python object alive until the result is delivered
-        QThreadPool.globalInstance().start(_Runnable(self, long_running))
-        return self
-
     @Slot(bool, object)
     def _deliver(self, ok: bool, value: object) -> None:
         _running.discard(self)
@@ -52,40 +52,107 @@ class Task(QObject):
         else:
             self.failed.emit(str(value))
 
-    def _run(self) -> None:
-        try:
-            result = self._function(*self._args)
-        except Exception as exc:  # report every failure to the UI; a worker must never die silently
-            from ilabdesk.errors import UserError
-
-            if isinstance(exc, UserError):
-                message = str(exc)
-            else:
-                traceback.print_exc()
-                message = f"{type(exc).__name__}: {exc}"
-            self._result.emit(False, message)
-            return
-        self._result.emit(True, result)
-
 
 class _Runnable(QRunnable):
-    def __init__(self, task: Task, long_running: bool) -> None:
+    def __init__(self, task: Task) -> None:
         super().__init__()
         self._task = task
-        self._long_running = long_running
 
     def run(self) -> None:
-        if self._long_running:
-            self._task._run()
+        self._task._result.emit(*call(self._task._function, self._task._args))
+
+
+class _Helper:
+    """The helper process seen from the window: requests out, replies in on the UI thread.
+
+    It starts with the first call and again after it stopped, or when the
+    environment changed (the calls may read it). The QProcess belongs to the
+    application object, so Qt alone deletes it (deleteLater), never Python too.
+    """
+
+    def __init__(self) -> None:
+        self._process: QProcess | None = None
+        self._env: dict[str, str] = {}
+        self._buffer = bytearray()
+        self._pending: dict[int, Task] = {}
+        self._ids = itertools.count()
+        self._dropping = False
+
+    def submit(self, task: Task) -> None:
+        ident = next(self._ids)
+        request = frame((ident, task._function, task._args))  # a lambda or an open file fails here, at once
+        if self._process is None or self._env != os.environ:
+            self.stop()
+            self._start()
+        self._pending[ident] = task
+        self._process.write(request)
+
+    def _start(self) -> None:
+        from ilabdesk.bundle import app_command
+
+        command = [*app_command(), "job", "helper"]
+        process = QProcess(QCoreApplication.instance())
+        process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        process.readyReadStandardOutput.connect(self._read)
+        process.finished.connect(self._ended)
+        self._env = dict(os.environ)
+        self._buffer.clear()
+        self._process = process
+        process.start(command[0], command[1:])
+
+    def _read(self) -> None:
+        if self._process is None:
             return
-        with _short_turn:
-            self._task._run()
+        self._buffer += bytes(self._process.readAllStandardOutput().data())
+        for data in split_frames(self._buffer):
+            ident, ok, value = pickle.loads(data)
+            task = self._pending.pop(ident, None)
+            if task is not None and not self._dropping:
+                task._deliver(ok, value)
 
+    def _ended(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            code = process.exitCode()
+            process.deleteLater()
+            self._fail_pending(f"the background helper stopped (exit code {code}); try again")
 
-_short_turn = threading.Lock()
+    def _fail_pending(self, message: str) -> None:
+        pending, self._pending = self._pending, {}
+        for task in pending.values():
+            task._deliver(False, message)
+
+    def stop(self, timeout_ms: int = 10_000) -> bool:
+        """Let the helper finish what it was asked (results are dropped), then end it."""
+        process = self._process
+        if process is None:
+            return True
+        deadline = time.monotonic() + timeout_ms / 1000
+        self._dropping = True
+        try:
+            process.waitForStarted(timeout_ms)
+            while self._pending and process.state() == QProcess.ProcessState.Running:
+                left = int((deadline - time.monotonic()) * 1000)
+                if left <= 0:
+                    break
+                if process.waitForReadyRead(min(left, 100)) or process.bytesAvailable():
+                    self._read()
+        finally:
+            self._dropping = False
+        idle = not self._pending
+        self._pending.clear()
+        self._process = None
+        process.finished.disconnect(self._ended)
+        process.closeWriteChannel()  # end of requests: the helper exits
+        if not process.waitForFinished(2000):
+            process.kill()
+            process.waitForFinished(2000)
+        process.deleteLater()
+        return idle
 
 
 _running: set[Task] = set()
+_helper: _Helper | None = None
 
 
 def run_in_background(
@@ -95,18 +162,31 @@ def run_in_background(
     on_error: Callable[[str], None] | None = None,
     long_running: bool = False,
 ) -> Task:
-    """Start `function(*args)` on the pool; the callbacks run on the UI thread.
+    """Start `function(*args)` away from the UI thread; the callbacks run on the UI thread.
 
-    `long_running`: seconds or more of waiting (copies, network), run beside the short tasks.
+    Short calls go to the helper process (`function` must be a module-level
+    function, `args` picklable); `long_running` ones (seconds or more of
+    waiting for the disk or the network) run on a thread of this process.
     """
+    global _helper
     task = Task(function, *args)
     if on_done is not None:
         task.done.connect(on_done)
     if on_error is not None:
         task.failed.connect(on_error)
-    return task.start(long_running)
+    _running.add(task)  # keep the Python object alive until the result is delivered
+    if long_running:
+        QThreadPool.globalInstance().start(_Runnable(task))
+    else:
+        if _helper is None:
+            _helper = _Helper()
+        _helper.submit(task)
+    return task
 
 
 def wait_for_background(timeout_ms: int = 30000) -> bool:
-    """Block until the pool is idle (used on quit so no thread outlives the app)."""
-    return QThreadPool.globalInstance().waitForDone(timeout_ms)
+    """Block until no background call runs, ending the helper (used on quit, so nothing outlives the app)."""
+    started = time.monotonic()
+    idle = _helper.stop(timeout_ms) if _helper is not None else True
+    left = max(0, timeout_ms - int((time.monotonic() - started) * 1000))
+    return QThreadPool.globalInstance().waitForDone(left) and idle

@@ -242,19 +242,9 @@ class TaxonomyPanel(QWidget):
     def _load_changed(self) -> None:
         """Mark leaves changed since the base; a checkout without that ref (a new repo, the
         sample) is compared with its own HEAD instead, so the user's edits still stand out."""
-        root, base = self.root, self.base
+        from ilabdesk.taxonomy.diff import changed_since
 
-        def changed() -> tuple[str, list[Path]]:
-            from ilabdesk.taxonomy.diff import changed_leaves
-
-            try:
-                return base, [Path(p).resolve() for p in changed_leaves(root, base=base)]
-            except UserError as exc:
-                if "does not exist" not in str(exc):
-                    raise
-                return "HEAD", [Path(p).resolve() for p in changed_leaves(root, base="HEAD")]
-
-        run_in_background(changed, on_done=self._on_changed, on_error=self._on_changed_error)
+        run_in_background(changed_since, self.root, self.base, on_done=self._on_changed, on_error=self._on_changed_error)
 
     @Slot(object)
     def _on_changed(self, result: tuple[str, list[Path]]) -> None:

@@ -116,3 +116,14 @@ def diff_taxonomy(root: Path | str, base: str = "origin/main") -> TaxonomyDiff:
 def changed_leaves(root: Path | str, base: str = "origin/main") -> list[Path]:
     """qna.yaml paths changed against `base` (see module doc); base "empty" = all leaves."""
     return diff_taxonomy(root, base).leaves
+
+
+def changed_since(root: Path | str, base: str) -> tuple[str, list[Path]]:
+    """(the ref compared with, resolved changed leaves): `base`, or HEAD in a checkout that lacks it
+    (a new repository, the sample), so that the user's own edits still stand out."""
+    try:
+        return base, [Path(p).resolve() for p in changed_leaves(root, base=base)]
+    except UserError as exc:
+        if "does not exist" not in str(exc):
+            raise
+        return "HEAD", [Path(p).resolve() for p in changed_leaves(root, base="HEAD")]
