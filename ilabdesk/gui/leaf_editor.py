@@ -1,6 +1,6 @@
 """The centre of the window: one leaf as a form and as raw YAML, with live validation.
 
-Validation runs on the thread pool a moment after typing stops and reports
+Validation runs in the helper process a moment after typing stops and reports
 `line:col` messages from the official-verdict validator; clicking one jumps to
 the field in the form, or to the line in the YAML tab. Undo and redo cover
 both views (one `QUndoStack` per leaf); the text widgets' own undo is routed

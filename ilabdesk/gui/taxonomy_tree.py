@@ -1,8 +1,8 @@
 """The left dock: the open taxonomy checkout as a tree of domains and leaves.
 
-Scanning, validating every leaf and the git diff against the base all run on
-the thread pool; their results arrive as icons (valid, warnings, errors) and
-as bold "changed since base" leaves. Files dropped from the OS on a knowledge
+Scanning, validating every leaf and the git diff against the base all run in
+the helper process (`gui.background`); their results arrive as icons (valid,
+warnings, errors) and as bold "changed since base" leaves. Files dropped from the OS on a knowledge
 leaf become an ingest job (the main window decides; this widget only reports).
 """
 

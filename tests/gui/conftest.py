@@ -30,7 +30,7 @@ class Answers:
 
 @pytest.fixture(autouse=True)
 def no_background_work_left(qapp):
-    """Each test ends with the thread pool idle, so no check outlives its window."""
+    """Each test ends with no background call running, so no check outlives its window."""
     yield
     from ilabdesk.gui.background import wait_for_background
 
