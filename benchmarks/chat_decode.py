@@ -45,7 +45,7 @@ def main() -> None:
     import llama_cpp
 
     from ilabdesk.chat.engine import GenerationParams
-    from ilabdesk.chat.llama import LlamaEngine
+    from ilabdesk.chat.llama import LlamaEngine, no_amx_weights
     from ilabdesk.cpu import physical_cores
     from ilabdesk.models.default import default_model_path
 
@@ -53,7 +53,9 @@ def main() -> None:
     threads = args.threads or physical_cores()
     n_ctx = 2048
 
-    bare = llama_cpp.Llama(model, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, flash_attn=True, verbose=False)
+    with no_amx_weights():  # the same weights layout as the engine's (llama.cpp's AMX kernels crash on some CPUs)
+        bare = llama_cpp.Llama(model, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, flash_attn=True,
+                               verbose=False)
     engine = LlamaEngine(model, threads=threads, context_length=n_ctx)
     params = GenerationParams(temperature=0.0, max_tokens=args.tokens, seed=0)
 

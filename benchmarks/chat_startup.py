@@ -26,6 +26,13 @@ SYSTEM = "You are a helpful assistant."
 BARE = """
 import sys, llama_cpp
 model, threads, n_ctx, tokens, system, question = sys.argv[1:7]
+if b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info():  # as ilabdesk.chat.llama.no_amx_weights
+    default = llama_cpp.llama_cpp.llama_model_default_params
+    def params():
+        values = default()
+        values.use_extra_bufts = False
+        return values
+    llama_cpp.llama_cpp.llama_model_default_params = params
 llm = llama_cpp.Llama(model, n_ctx=int(n_ctx), n_threads=int(threads), n_threads_batch=int(threads),
                       flash_attn=True, verbose=False)
 messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]

@@ -94,7 +94,10 @@ def _prompt_ids(tokenizer, prompt: str) -> list[int]:
 def _llama(path, **kw):
     import llama_cpp
 
-    return llama_cpp.Llama(str(path), n_ctx=256, n_threads=1, n_threads_batch=1, verbose=False, **kw)
+    from ilabdesk.chat.llama import no_amx_weights
+
+    with no_amx_weights():  # as the app loads models: llama.cpp's AMX kernels crash on some CPUs
+        return llama_cpp.Llama(str(path), n_ctx=256, n_threads=1, n_threads_batch=1, verbose=False, **kw)
 
 
 def _torch_greedy(model, ids: list[int]) -> list[int]:
