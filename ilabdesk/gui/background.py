@@ -95,6 +95,7 @@ class _Helper:
         process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
         process.readyReadStandardOutput.connect(self._read)
         process.finished.connect(self._ended)
+        process.errorOccurred.connect(self._error)
         self._env = dict(os.environ)
         self._buffer.clear()
         self._process = process
@@ -116,6 +117,13 @@ class _Helper:
             code = process.exitCode()
             process.deleteLater()
             self._fail_pending(f"the background helper stopped (exit code {code}); try again")
+
+    def _error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart and self._process is not None:
+            process, self._process = self._process, None
+            detail = process.errorString()
+            process.deleteLater()
+            self._fail_pending(f"could not start the background helper ({detail})")
 
     def _fail_pending(self, message: str) -> None:
         pending, self._pending = self._pending, {}
@@ -143,6 +151,7 @@ class _Helper:
         self._pending.clear()
         self._process = None
         process.finished.disconnect(self._ended)
+        process.errorOccurred.disconnect(self._error)
         process.closeWriteChannel()  # end of requests: the helper exits
         if not process.waitForFinished(2000):
             process.kill()

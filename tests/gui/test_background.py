@@ -69,3 +69,13 @@ def test_waiting_for_background_ends_the_helper(qtbot):
     process = background._helper._process
     assert wait_for_background(10_000)
     assert background._helper._process is None and process.state() == process.ProcessState.NotRunning
+
+
+def test_a_helper_that_cannot_start_fails_its_calls_with_a_message(qtbot, monkeypatch, tmp_path):
+    import ilabdesk.bundle
+
+    monkeypatch.setattr(ilabdesk.bundle, "app_command", lambda: [str(tmp_path / "no-such-program")])
+    got, done, failed = _results()
+    run_in_background(abs, -1, on_done=done, on_error=failed)
+    qtbot.waitUntil(lambda: bool(got), timeout=10_000)
+    assert got[0][0] == "failed" and "could not start the background helper" in got[0][1]
