@@ -98,6 +98,37 @@ _QUESTION_START = re.compile(
 )
 
 
+# Questions that ask for a count, a year, a person (who + a verb, or "who is the ..."; not "who was
+# Ada Voss?", which asks what she was).
+_ASKS_COUNT = re.compile(r"\b(how many|how old|what number|what percentage)\b", re.I)
+_ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.I)
+_YEAR = re.compile(r"^[0-9]{3,4}s?$")
+_ASKS_PERSON = re.compile(r"^[Ww]hom?\b(?! (is|was|are|were) [A-Z])")
+NUMBER_WORDS = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
+    billion dozen once twice half""".split()
+)
+
+
+def answer_fits(question: str, answer: str) -> bool:
+    """Does `answer` hold the kind of thing `question` asks for: a count, a year, a person's name?
+
+    Only these kinds are checked, and only that the answer has one the
+    question does not: "Who invented the resonator?" paired with "The
+    resonator is a glass tube" teaches a small student to answer "who" with
+    whatever it remembers about the subject.
+    """
+    asked = set(words(question)) | key_terms(question)
+    if _ASKS_YEAR.search(question):
+        return any(_YEAR.match(w) and w not in asked for w in words(answer))
+    if _ASKS_COUNT.search(question):
+        return any((w[0].isdigit() or w in NUMBER_WORDS) and w not in asked for w in words(answer))
+    if _ASKS_PERSON.match(question):
+        return any(not term[0].isdigit() for term in key_terms(answer) - asked)
+    return True
+
+
 # A question that points at "the text" is useless without it.
 _META = re.compile(r"\b(the|this|that|above|given|following) (text|passage|document|article|paragraph|excerpt|context|sentence)\b", re.I)
 
@@ -139,6 +170,8 @@ def check_question(
         return False, "answer_in_question"
     if similarity(question, answer) > 0.8:
         return False, "answer_in_question"
+    if not answer_fits(question, answer):
+        return False, "answer_does_not_fit_question"
     return True, ""
 
 

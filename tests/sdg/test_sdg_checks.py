@@ -35,6 +35,23 @@ def test_question_checks():
     assert check_question("Is Port Ambrel a harbor city of 84,000 people?", answer, PASSAGE)[1] == "answer_in_question"
 
 
+def test_the_answer_must_hold_what_the_question_asks_for():
+    elder = "The current chief elder is Odessa Brannock, who was elected in 2019."
+    mountain = "Vellmora's highest mountain is Mount Caradine, which rises 2,317 meters."
+    assert check_question("Who is the current chief elder of Vellmora?", elder, PASSAGE) == (True, "")
+    assert check_question("In what year was the chief elder elected?", elder, PASSAGE) == (True, "")
+    assert check_question("How many meters does Mount Caradine rise?", mountain, PASSAGE) == (True, "")
+    # a person, a year or a count asked for, and the answer has none besides the question's own
+    assert check_question("Who climbed Mount Caradine?", mountain, PASSAGE) == (False, "answer_does_not_fit_question")
+    assert check_question("In what year is Mount Caradine the highest mountain?", mountain, PASSAGE)[1] == (
+        "answer_does_not_fit_question")  # 2,317 is no year
+    nation = "Vellmora is a small island nation in the Quintal Sea."
+    assert check_question("How many islands does the nation of Vellmora have?", nation, PASSAGE)[1] == (
+        "answer_does_not_fit_question")
+    # "who was <name>?" asks what the person was, not for a name
+    assert check_question("Who is Odessa Brannock?", elder, PASSAGE) == (True, "")
+
+
 def test_question_must_point_at_its_answer_sentence():
     sentences = answer_candidates(PASSAGE)
     elder = next(i for i, s in enumerate(sentences) if "Brannock" in s)
