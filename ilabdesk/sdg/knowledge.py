@@ -15,8 +15,8 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    On the unit of a seed's own context, the seed's answers get new questions
    too, and the seed's Q&A are samples themselves, also paraphrased: they are
    the facts the user chose to teach;
-4. word-level checks drop non-questions, invented names and questions that
-   give the answer away; near-duplicate questions are dropped; the teacher,
+4. word-level checks drop non-questions, invented names, questions that
+   give the answer away and questions whose answer lacks what they ask for; near-duplicate questions are dropped; the teacher,
    as judge, drops pairs it finds unfaithful or irrelevant;
 5. every kept pair becomes two samples: with a short context passage (reading
    comprehension, as in LAB) and without it (so the facts are memorised).
