@@ -146,19 +146,20 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     results: dict[str, dict[str, Any]] = {}
     previous = ""
 
-    def stage_run(stage: str, inputs: Any, body) -> Iterator[Event]:
-        """Run `body(result)` unless a marker for these inputs exists; then write the marker."""
+    def stage_run(stage: str, inputs: Any, body, outputs=lambda result: []) -> Iterator[Event]:
+        """Run `body(result)` unless a marker for these inputs exists and the `outputs(result)` it made
+        are still there; then write the marker."""
         nonlocal previous
         index = STAGES.index(stage) + 1
         print_ = fingerprint(previous, inputs)
         previous = print_
         marker = markers.complete(stage, print_)
-        if marker:
+        if marker and all(Path(p).exists() for p in outputs(marker["result"])):
             seconds[stage] = marker["seconds"]
             results[stage] = marker["result"]
             yield Event.begin(stage, f"stage {index}/{len(STAGES)}: {stage} (already done, skipped)")
             return
-        if markers.read(stage):  # inputs changed: this stage and every later one start over
+        if markers.read(stage):  # inputs changed or outputs deleted: this stage and every later one start over
             for later in STAGES[STAGES.index(stage) :]:
                 markers.clear(later)
         cancel.check()
@@ -196,7 +197,8 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     def generate(result: dict[str, Any]) -> Iterator[Event]:
         yield from forward("generate", resolve("generate")(generate_args, cancel), result)
 
-    yield from stage_run("generate", [generate_args, files_fingerprint([Path(d["path"]) for d in documents])], generate)
+    yield from stage_run("generate", [generate_args, files_fingerprint([Path(d["path"]) for d in documents])], generate,
+                         lambda result: [dataset_dir])
 
     # 3. train ----------------------------------------------------------------
     train_args = {**TRAIN_DEFAULTS, "data": str(dataset_dir), "output": str(run_dir), "base": base, **(args.get("train") or {})}
@@ -204,7 +206,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     def train(result: dict[str, Any]) -> Iterator[Event]:
         yield from forward("train", resolve("train")(train_args, cancel), result)
 
-    yield from stage_run("train", train_args, train)
+    yield from stage_run("train", train_args, train, lambda result: [run_dir])
 
     # 4. export ---------------------------------------------------------------
     export_args = {"run": str(run_dir), "quantize": quantize, "output": None}
@@ -214,7 +216,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         adapter, fused = _tuned_files(run_dir, quantize, result)
         result["adapter_gguf"], result["quantized"] = str(adapter), str(fused)
 
-    yield from stage_run("export", export_args, export)
+    yield from stage_run("export", export_args, export, lambda result: [result["adapter_gguf"], result["quantized"]])
     adapter_gguf, tuned_gguf = results["export"]["adapter_gguf"], results["export"]["quantized"]
     base_model = results["train"].get("base_gguf") or base or _default_model()
 

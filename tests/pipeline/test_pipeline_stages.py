@@ -107,6 +107,17 @@ def test_rerun_after_a_crash_continues_at_the_failed_stage(tmp_path, stand_ins):
     assert stand_ins.calls == {"generate": 1, "train": 2, "convert": 1, "evaluate": 1}
 
 
+def test_a_deleted_stage_output_reruns_that_stage_and_the_later_ones(tmp_path, stand_ins):
+    import shutil
+
+    taxonomy = install_sample(tmp_path / "sample")
+    args = {"taxonomy": str(taxonomy), "output": str(tmp_path / "out")}
+    _run(args)
+    shutil.rmtree(tmp_path / "out" / "train")
+    _run(args)
+    assert stand_ins.calls == {"generate": 1, "train": 2, "convert": 2, "evaluate": 2}
+
+
 def test_editing_a_leaf_reruns_everything_after_validate(tmp_path, stand_ins):
     taxonomy = install_sample(tmp_path / "sample")
     args = {"taxonomy": str(taxonomy), "output": str(tmp_path / "out")}
