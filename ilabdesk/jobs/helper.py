@@ -65,12 +65,11 @@ def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
     return data if len(data) == size else None
 
 
-def serve(requests: BinaryIO | None = None, replies: BinaryIO | None = None) -> int:
+def serve() -> int:
     """Entry of `ilabdesk job helper`: answer requests until stdin closes."""
-    if replies is None:
-        replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the replies
-    requests = requests or sys.stdin.buffer
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the replies
+    requests = sys.stdin.buffer
     while (head := _read_exactly(requests, HEADER.size)) is not None:
         data = _read_exactly(requests, HEADER.unpack(head)[0])
         if data is None:

@@ -16,8 +16,9 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    too, and the seed's Q&A are samples themselves, also paraphrased: they are
    the facts the user chose to teach;
 4. word-level checks drop non-questions, invented names, questions that
-   give the answer away and questions whose answer lacks what they ask for; near-duplicate questions are dropped; the teacher,
-   as judge, drops pairs it finds unfaithful or irrelevant;
+   give the answer away and questions whose answer lacks what they ask for;
+   near-duplicate questions are dropped; the teacher, as judge, drops pairs
+   it finds unfaithful or irrelevant;
 5. every kept pair becomes two samples: with a short context passage (reading
    comprehension, as in LAB) and without it (so the facts are memorised).
 

@@ -41,10 +41,10 @@ class MLXTrainer:
         self.config = config
         mx.random.seed(config.seed)
         self.model, self.tokenizer = load(str(hf_dir))
-        # MLX computes in the weights' own type: bf16 only when asked for (auto keeps the base's type).
-        self.precision = "bf16" if config.precision == "bf16" else "fp32"
-        if self.precision == "bf16":
-            self.model.set_dtype(mx.bfloat16)
+        # MLX computes in the weights' own type: auto keeps the base's, fp32 and bf16 cast it.
+        self.precision = config.precision if config.precision != "auto" else "as stored"
+        if config.precision != "auto":
+            self.model.set_dtype(mx.bfloat16 if config.precision == "bf16" else mx.float32)
         self.model.freeze()
         keys = [f"self_attn.{m}" if m.endswith(("q_proj", "k_proj", "v_proj", "o_proj")) else f"mlp.{m}"
                 for m in config.target_modules]
