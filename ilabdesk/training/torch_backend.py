@@ -7,6 +7,9 @@ Where the time goes on a laptop is the point of this module:
 - the language-model head (49k x 576 for SmolLM2, the largest matmul) runs
   only on positions that have a target, i.e. the assistant's tokens;
 - only the LoRA parameters get gradients;
+- each LoRA layer adds its update to the frozen layer's output in one
+  `addmm` (`fuse_lora`): peft's forward runs the B product, the scaling and
+  the sum as three passes over the layer's whole output (9% of a step);
 - where the processor multiplies bfloat16 natively (AVX512-BF16/AMX on
   recent x86, CUDA), the frozen base weights are stored in bfloat16 and the
   forward runs under bf16 autocast: a quarter less time per step on this
@@ -94,6 +97,42 @@ def pick_device() -> str:
     return "cpu"
 
 
+def _fused_lora_forward(self, x, *args, **kwargs):
+    """peft's LoRA Linear forward, base(x) + scaling * B(A(x)), with the last product, the scaling and the sum in one addmm."""
+    import torch
+
+    name = self.active_adapters[0]
+    result = self.base_layer(x, *args, **kwargs)
+    low = torch.nn.functional.linear(x, self.lora_A[name].weight)
+    flat = result.reshape(-1, result.shape[-1])
+    out = torch.addmm(flat, low.reshape(-1, low.shape[-1]), self.lora_B[name].weight.t(), alpha=self.scaling[name])
+    return out.view(result.shape)
+
+
+def fuse_lora(model) -> int:
+    """Give every plain LoRA Linear of `model` the fused forward; returns how many.
+
+    Only layers the fused forward computes exactly as peft does: one active
+    adapter, no dropout, no DoRA or other variant, no bias on B, not merged.
+    """
+    import types
+
+    import torch
+    from peft.tuners.lora.layer import Linear
+
+    count = 0
+    for module in model.modules():
+        if not isinstance(module, Linear) or module.merged or module.disable_adapters or len(module.active_adapters) != 1:
+            continue
+        name = module.active_adapters[0]
+        if (name in module.lora_variant or module.lora_B[name].bias is not None
+                or not isinstance(module.lora_dropout[name], torch.nn.Identity)):
+            continue
+        module.forward = types.MethodType(_fused_lora_forward, module)
+        count += 1
+    return count
+
+
 def native_bf16(device: str) -> bool:
     """Whether `device` multiplies bfloat16 in hardware (emulated bf16 on an older CPU is slower than fp32)."""
     import torch
@@ -141,6 +180,7 @@ class TorchTrainer:
             task_type="CAUSAL_LM",
         )
         self.model = get_peft_model(model, lora).to(self.device)
+        fuse_lora(self.model)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.precision = resolve_precision(config.precision, self.device)
         if self.precision == "bf16":

@@ -92,3 +92,28 @@ def test_auto_precision_is_bf16_only_where_the_processor_has_it(monkeypatch):
     assert resolve_precision("auto", "cpu") == "bf16"
     assert resolve_precision("fp32", "cpu") == "fp32"
     assert resolve_precision("auto", "mps") == "fp32"
+
+
+def test_fused_lora_layers_compute_what_peft_computes(tiny):
+    """The one-addmm LoRA forward gives peft's loss and LoRA gradients (and leaves dropout layers to peft)."""
+    from ilabdesk.training.torch_backend import TorchTrainer
+
+    samples = _samples([30, 12, 9, 25])
+    grads, losses = [], []
+    for fused in (True, False):
+        trainer = TorchTrainer(tiny["hf"], TrainConfig(threads=1, max_seq_len=64, precision="fp32"), device="cpu")
+        for p in trainer.params:  # B starts at zero, which would hide a wrong product
+            p.data.normal_(0, 0.05)
+        assert sum("forward" in m.__dict__ for m in trainer.model.modules()) == 2 * 7  # every LoRA layer of the tiny model
+        if not fused:  # back to peft's own forward
+            for module in trainer.model.modules():
+                module.__dict__.pop("forward", None)
+        loss, _ = trainer._loss_sum(samples)
+        loss.backward()
+        losses.append(float(loss))
+        grads.append([p.grad.clone() for p in trainer.params])
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
+    for mine, theirs in zip(*grads):
+        assert (mine - theirs).abs().max() <= 1e-5 * max(1.0, float(theirs.abs().max()))
+    with_dropout = TorchTrainer(tiny["hf"], TrainConfig(threads=1, max_seq_len=64, dropout=0.1), device="cpu")
+    assert not any("forward" in m.__dict__ for m in with_dropout.model.modules())
