@@ -67,7 +67,9 @@ class _Helper:
 
     It starts with the first call and again after it stopped, or when the
     environment changed (the calls may read it). The QProcess belongs to the
-    application object, so Qt alone deletes it (deleteLater), never Python too.
+    application object while in use; once unwired it is deleted either by
+    Python (`stop`) or by Qt (`deleteLater`, from inside its own signals),
+    never by both.
     """
 
     def __init__(self) -> None:
@@ -108,20 +110,26 @@ class _Helper:
         for data in split_frames(self._buffer):
             ident, ok, value = pickle.loads(data)
             task = self._pending.pop(ident, None)
-            if task is not None and not self._dropping:
+            if task is None:
+                continue
+            if self._dropping:
+                _running.discard(task)
+            else:
                 task._deliver(ok, value)
 
     def _ended(self) -> None:
         process, self._process = self._process, None
         if process is not None:
             code = process.exitCode()
-            process.deleteLater()
+            self._unwire(process)
+            process.deleteLater()  # inside its own signal: Qt deletes it after
             self._fail_pending(f"the background helper stopped (exit code {code}); try again")
 
     def _error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart and self._process is not None:
             process, self._process = self._process, None
             detail = process.errorString()
+            self._unwire(process)
             process.deleteLater()
             self._fail_pending(f"could not start the background helper ({detail})")
 
@@ -148,16 +156,29 @@ class _Helper:
         finally:
             self._dropping = False
         idle = not self._pending
+        for task in self._pending.values():
+            _running.discard(task)
         self._pending.clear()
         self._process = None
-        process.finished.disconnect(self._ended)
-        process.errorOccurred.disconnect(self._error)
+        self._unwire(process)  # an exit now is no failure to report
         process.closeWriteChannel()  # end of requests: the helper exits
         if not process.waitForFinished(2000):
             process.kill()
             process.waitForFinished(2000)
-        process.deleteLater()
+        process.setParent(None)  # Python's reference is the last one: deleted on return
         return idle
+
+    def _unwire(self, process: QProcess) -> None:
+        """Cut a used-up process's ties to Python.
+
+        None may outlive it: the window's quit does not run the event loop
+        again, so a process left wired (and only `deleteLater`-ed) was torn
+        down at interpreter exit, which crashed there ("bool_dealloc ...
+        refcount error in a C extension").
+        """
+        process.readyReadStandardOutput.disconnect(self._read)
+        process.finished.disconnect(self._ended)
+        process.errorOccurred.disconnect(self._error)
 
 
 _running: set[Task] = set()
