@@ -153,8 +153,15 @@ def drop_files(widget, position, paths):
     point = QPointF(position)
     actions = Qt.DropAction.CopyAction
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QApplication.sendEvent(widget, QDragEnterEvent(point, actions, mime, buttons, modifiers))
-    QApplication.sendEvent(widget, QDragMoveEvent(point, actions, mime, buttons, modifiers))
+
+    def drag(event_type):  # Qt 6.11 takes an integer point here, 6.12 a real one
+        try:
+            return event_type(point, actions, mime, buttons, modifiers)
+        except TypeError:
+            return event_type(point.toPoint(), actions, mime, buttons, modifiers)
+
+    QApplication.sendEvent(widget, drag(QDragEnterEvent))
+    QApplication.sendEvent(widget, drag(QDragMoveEvent))
     drop = QDropEvent(point, actions, mime, buttons, modifiers)
     QApplication.sendEvent(widget, drop)
     return drop
