@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ilabdesk.training.config import PRECISIONS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("train", help="train a LoRA adapter on a generated dataset")
@@ -19,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float, dest="learning_rate", help="peak learning rate")
     parser.add_argument("--batch-size", type=int, help="conversations per step")
     parser.add_argument("--max-seq-len", type=int, help="longest conversation in tokens (longer ones are cut)")
-    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"),
+    parser.add_argument("--precision", choices=PRECISIONS,
                         help="number format of the frozen base (default auto: bf16 where the processor has it)")
     parser.add_argument("--seed", type=int, help="random seed (same seed + data + settings = same run)")
     parser.add_argument("--json", action="store_true", help="print raw JSON-line events")

@@ -118,20 +118,20 @@ class _Helper:
                 task._deliver(ok, value)
 
     def _ended(self) -> None:
-        process, self._process = self._process, None
-        if process is not None:
-            code = process.exitCode()
-            self._unwire(process)
-            process.deleteLater()  # inside its own signal: Qt deletes it after
-            self._fail_pending(f"the background helper stopped (exit code {code}); try again")
+        if self._process is not None:
+            self._lost(f"the background helper stopped (exit code {self._process.exitCode()}); try again")
 
     def _error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart and self._process is not None:
-            process, self._process = self._process, None
-            detail = process.errorString()
-            self._unwire(process)
-            process.deleteLater()
-            self._fail_pending(f"could not start the background helper ({detail})")
+            self._lost(f"could not start the background helper ({self._process.errorString()})")
+
+    def _lost(self, message: str) -> None:
+        """The process died or never started: drop it (from inside its own signal, so Qt deletes it
+        after) and fail what it was asked; the next call starts a new one."""
+        process, self._process = self._process, None
+        self._unwire(process)
+        process.deleteLater()
+        self._fail_pending(message)
 
     def _fail_pending(self, message: str) -> None:
         pending, self._pending = self._pending, {}
@@ -169,13 +169,8 @@ class _Helper:
         return idle
 
     def _unwire(self, process: QProcess) -> None:
-        """Cut a used-up process's ties to Python.
-
-        None may outlive it: the window's quit does not run the event loop
-        again, so a process left wired (and only `deleteLater`-ed) was torn
-        down at interpreter exit, which crashed there ("bool_dealloc ...
-        refcount error in a C extension").
-        """
+        """Cut a used-up process's ties to Python, so that nothing it still emits (its exit, the
+        teardown of a `deleteLater`-ed process at quit) calls back into this object."""
         process.readyReadStandardOutput.disconnect(self._read)
         process.finished.disconnect(self._ended)
         process.errorOccurred.disconnect(self._error)

@@ -109,8 +109,8 @@ def _fused_lora_forward(self, x, *args, **kwargs):
     return out.view(result.shape)
 
 
-def fuse_lora(model) -> int:
-    """Give every plain LoRA Linear of `model` the fused forward; returns how many.
+def fuse_lora(model) -> None:
+    """Give every plain LoRA Linear of `model` the fused forward.
 
     Only layers the fused forward computes exactly as peft does: one active
     adapter, no dropout, no DoRA or other variant, no bias on B, not merged.
@@ -120,7 +120,6 @@ def fuse_lora(model) -> int:
     import torch
     from peft.tuners.lora.layer import Linear
 
-    count = 0
     for module in model.modules():
         if not isinstance(module, Linear) or module.merged or module.disable_adapters or len(module.active_adapters) != 1:
             continue
@@ -129,8 +128,6 @@ def fuse_lora(model) -> int:
                 or not isinstance(module.lora_dropout[name], torch.nn.Identity)):
             continue
         module.forward = types.MethodType(_fused_lora_forward, module)
-        count += 1
-    return count
 
 
 def native_bf16(device: str) -> bool:
