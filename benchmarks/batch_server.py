@@ -1,11 +1,12 @@
 """A tiny OpenAI-compatible server that batches concurrent requests (for benchmarks/sdg.py).
 
 llama-cpp-python's own server answers one request at a time, so the
-concurrency of a client cannot show there. This one gathers the requests that
-arrive together and answers those with equal sampling settings as parallel
-sequences of one llama.cpp batch (`LlamaEngine.complete_many`), the way vLLM
-or llama.cpp's server with several slots would. Streaming replies come as one
-server-sent event with the whole answer, which is all the benchmark needs.
+concurrency of a client cannot show there. Here one thread owns the engine
+and runs `LlamaEngine.answer_stream` on a queue the request threads append
+to: a request joins the running batch of parallel sequences at its next
+step, the way vLLM or llama.cpp's server with several slots would. Streaming
+replies come as one server-sent event with the whole answer, which is all
+the benchmark needs.
 
 Usage: .venv/bin/python benchmarks/batch_server.py --model FILE.gguf --port 8000 [--threads N]
 """
@@ -14,58 +15,50 @@ from __future__ import annotations
 
 import argparse
 import json
-import queue
 import threading
-import time
+from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ilabdesk.chat.engine import GenerationParams
+from ilabdesk.chat.engine import GenerationParams, Request
 from ilabdesk.chat.llama import LlamaEngine
-
-# How long the batcher waits for more requests after the first one arrives.
-GATHER_S = 0.02
 
 
 class Batcher:
-    """One thread owns the engine; request threads hand it work and wait for their answer."""
+    """One thread owns the engine; request threads queue their work and wait for their answer."""
 
     def __init__(self, engine: LlamaEngine) -> None:
         self.engine = engine
-        self.inbox: queue.Queue[tuple[list[dict[str, str]], GenerationParams, dict[str, Any]]] = queue.Queue()
-        self.batches: list[int] = []  # sizes, for the log
+        self.queue: deque[Request] = deque()
+        self.open: dict[int, dict[str, Any]] = {}  # the boxes not answered yet, by id
+        self.wake = threading.Event()
+        self.most = 0  # most requests waiting or running at once, for the log
         threading.Thread(target=self._run, daemon=True).start()
 
     def ask(self, messages: list[dict[str, str]], params: GenerationParams) -> str:
         box: dict[str, Any] = {"done": threading.Event()}
-        self.inbox.put((messages, params, box))
+        self.open[id(box)] = box
+        self.most = max(self.most, len(self.open))
+        self.queue.append(Request(messages, params, box))
+        self.wake.set()
         box["done"].wait()
+        self.open.pop(id(box), None)
         if "error" in box:
             raise box["error"]
         return box["answer"]
 
     def _run(self) -> None:
         while True:
-            work = [self.inbox.get()]
-            deadline = time.monotonic() + GATHER_S
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    work.append(self.inbox.get(timeout=left))
-                except queue.Empty:
-                    break
-            groups: dict[str, list[Any]] = {}
-            for item in work:
-                groups.setdefault(repr(item[1]), []).append(item)
-            for items in groups.values():
-                self.batches.append(len(items))
-                try:
-                    answers = self.engine.complete_many([m for m, _, _ in items], items[0][1])
-                    for (_, _, box), answer in zip(items, answers):
-                        box["answer"] = answer
-                except Exception as exc:  # noqa: BLE001 -- handed to the request threads, which answer 500
-                    for _, _, box in items:
-                        box["error"] = exc
-                for _, _, box in items:
+            self.wake.wait()
+            self.wake.clear()
+            try:
+                for request, answer in self.engine.answer_stream(self.queue):
+                    request.key["answer"] = answer
+                    request.key["done"].set()
+            except Exception as exc:  # noqa: BLE001 -- handed to the request threads, which answer 500
+                self.queue.clear()
+                for box in list(self.open.values()):
+                    box["error"] = exc
                     box["done"].set()
 
 
@@ -137,7 +130,7 @@ def main() -> None:
     try:
         server.serve_forever()
     finally:
-        print(f"batch sizes served: {batcher.batches}", flush=True)
+        print(f"most requests at once: {batcher.most}", flush=True)
 
 
 if __name__ == "__main__":

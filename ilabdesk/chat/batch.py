@@ -17,7 +17,12 @@ one core of this 2-core laptop CPU (CPU time, so other programs do not count):
   the passage and the examples. Prompts stay in cache sequences: a new prompt
   starts from the cached one with the longest common prefix and evaluates
   only the rest. In a unified KV cache copying a sequence only tags cells, so
-  the cache costs no copies.
+  the cache costs no copies. A prompt whose prefix a running sequence is
+  still evaluating waits for it and copies it, so requests that arrive
+  together evaluate their shared passage once;
+- requests are taken from the caller while others decode (`run`), so a
+  finished sequence is replaced at the next step: the batch stays full
+  instead of shrinking to the slowest reply of a group.
 
 The context must be created with `n_seq_max >= 1 + cache + width` and
 `kv_unified` (see `LlamaEngine`). Sequence 0 is llama-cpp-python's own (the
@@ -30,6 +35,8 @@ from __future__ import annotations
 import ctypes
 import json
 import math
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,17 +60,32 @@ class _Slot:
     """One conversation being decoded in sequence `seq`."""
 
     seq: int
-    index: int
+    key: Any
     prompt: list[int]
     pending: list[int]  # prompt tokens not evaluated yet
     pos: int  # position of the next token fed
+    params: GenerationParams
     chain: Any
     grammar: Any
-    max_tokens: int
+    base: int  # prompt tokens shared with a cached prompt or another slot (cells it does not add)
+    leader: _Slot | None = None  # a slot evaluating this one's prompt up to `pos`: wait for it, then copy
     out: bytearray = field(default_factory=bytearray)
     generated: int = 0
     next_token: int | None = None  # sampled, to be fed in the next step
     row: int = -1  # batch row holding this slot's logits after the last decode
+
+    @property
+    def cells(self) -> int:
+        """KV cells this slot may add to the ones it shares: its own prompt tokens and its reply."""
+        return len(self.pending) + self.params.max_tokens
+
+
+def shared_prefix(prompts: list[list[int]]) -> list[int]:
+    """The tokens all prompts begin with."""
+    shared = prompts[0] if prompts else []
+    for prompt in prompts[1:]:
+        shared = shared[: common_prefix(shared, prompt)]
+    return shared
 
 
 def common_prefix(a: list[int], b: list[int]) -> int:
@@ -101,52 +123,61 @@ class BatchDecoder:
         self._one = (C.llama_token_data * 1)()
         self._piece = ctypes.create_string_buffer(256)
         self._grammars: dict[str, str] = {}
+        self._limit = width  # slots that fit in the KV cache together, lowered when it fills up
         # Counters for benchmarks: prompt tokens evaluated vs reused from the cache, decode calls.
         self.stats = {"prompt_evaluated": 0, "prompt_reused": 0, "generated": 0, "decodes": 0, "grammar_resamples": 0}
 
     # --- public -------------------------------------------------------------------
 
-    def generate(
-        self, prompts: list[list[int]], params: GenerationParams, stop: list[str] | None = None
-    ) -> list[tuple[str, str]]:
-        """(text, finish reason "stop" | "length") per prompt, in order."""
-        if not prompts:
-            return []
+    def run(self, pull: Callable[[int], list[tuple[Any, list[int], GenerationParams]]]) -> Iterator[tuple[Any, str, str]]:
+        """Decode requests as they come; yields (key, text, finish reason "stop" | "length") as each ends.
+
+        `pull(n)` hands over up to n more requests (key, prompt tokens, settings).
+        It is asked whenever a sequence is free, so requests the caller adds
+        while this runs join the batch at the next step, and a long reply never
+        holds the others up. Started: as many as the free sequences and the
+        KV cache's room for their replies allow.
+        """
         self._take_kv()
-        grammar = self._grammar(params.json_schema) if params.json_schema is not None else None
-        stop = [s for s in (stop or []) if s]
-        shared = prompts[0]
-        for prompt in prompts[1:]:
-            shared = shared[: common_prefix(shared, prompt)]
-        self._keep_only(shared)
-        if len(prompts) > 1 and shared:
-            self._cache_prefix(shared)
-        # Leave room in the KV cache for every running sequence's own tokens.
-        own = max(len(p) - len(shared) for p in prompts) + params.max_tokens
-        width = max(1, min(self.width, len(prompts), (self.n_ctx - len(shared)) // max(1, own)))
-        results: list[tuple[str, str] | None] = [None] * len(prompts)
-        queue = list(range(len(prompts)))
         slots: list[_Slot] = []
-        free = list(self.work_seqs[:width])
+        waiting: deque[tuple[Any, list[int], GenerationParams]] = deque()
+        self._limit = self.width
+        first = True
         try:
-            while queue or slots:
-                while queue and free:
-                    index = queue.pop(0)
-                    slots.append(self._start(free.pop(0), index, prompts[index], params, grammar))
-                self._step(slots)
+            while True:
+                if not waiting and len(slots) < self._limit:
+                    arrivals = pull(self._limit - len(slots))
+                    if first and arrivals:
+                        self._keep_only(shared_prefix([tokens for _, tokens, _ in arrivals]))
+                        first = False
+                    waiting.extend(arrivals)
+                while waiting and len(slots) < self._limit:
+                    slot = self._start(*waiting[0], slots)
+                    # Room in the KV cache for every running reply (slots mostly share one prompt's cells).
+                    if slots and sum(s.cells for s in slots) + slot.cells + max(s.base for s in [*slots, slot]) > self.n_ctx:
+                        self._finish(slot)  # no room for its reply yet
+                        break
+                    waiting.popleft()
+                    slots.append(slot)
+                    self.stats["prompt_reused"] += slot.base
+                if not slots:
+                    return
+                for slot in self._step(slots):  # sent back by a full KV cache: start again later
+                    slots.remove(slot)
+                    waiting.appendleft((slot.key, slot.prompt, slot.params))
+                    self._finish(slot)
                 for slot in list(slots):
                     if slot.row < 0:
                         continue
-                    finish = self._sample(slot, stop)
+                    finish = self._sample(slot)
                     if finish is not None:
-                        results[slot.index] = (self._text(slot, stop), finish)
-                        self._finish(slot)
+                        text = self._text(slot)
                         slots.remove(slot)
-                        free.append(slot.seq)
+                        self._finish(slot)
+                        yield slot.key, text, finish
         finally:
             for slot in slots:
                 self._finish(slot)
-        return [r if r is not None else ("", "stop") for r in results]
 
     def release(self) -> None:
         """Free every cached and working sequence (the chat path wants the whole KV cache)."""
@@ -168,8 +199,8 @@ class BatchDecoder:
             self.llm.n_tokens = 0
 
     def _keep_only(self, shared: list[int]) -> None:
-        """Keep the cache entries that extend this call's shared prefix, else the one sharing most
-        of it (cut to what it shares); free everything else.
+        """Keep the cache entries that extend the shared prefix of a run's first requests, else the
+        one sharing most of it (cut to what it shares); free everything else.
 
         Why: the KV cache holds what the next calls can use (the same prompts again, the
         passage) and no more, so it never fills up. It also narrows what a call's answers
@@ -218,24 +249,6 @@ class BatchDecoder:
         self.C.llama_memory_seq_rm(self.mem, entry.seq, -1, -1)
         return entry.seq
 
-    def _cache_prefix(self, tokens: list[int]) -> None:
-        """Evaluate the prompts' shared prefix once, into a cache entry of its own."""
-        best, length = self._best(tokens)
-        if length >= len(tokens):
-            return
-        entry = self._new_entry(tokens)
-        if best is not None and length:
-            self.C.llama_memory_seq_cp(self.mem, best.seq, entry.seq, 0, length)
-        self.stats["prompt_reused"] += length
-        for start in range(length, len(tokens), self.n_batch):
-            chunk = tokens[start : start + self.n_batch]
-            self._clear_batch()
-            for offset, token in enumerate(chunk):
-                self._add(token, start + offset, entry.seq, False)
-            self._decode()
-            self.stats["prompt_evaluated"] += len(chunk)
-        self.entries.append(entry)
-
     def _save(self, slot: _Slot) -> None:
         """Keep a slot's evaluated prompt as a cache entry (the same prompt often comes again)."""
         if any(e.tokens == slot.prompt for e in self.entries):
@@ -246,16 +259,33 @@ class BatchDecoder:
 
     # --- one slot -------------------------------------------------------------------
 
-    def _start(self, seq: int, index: int, prompt: list[int], params: GenerationParams, grammar: str | None) -> _Slot:
+    def _start(self, key: Any, prompt: list[int], params: GenerationParams, slots: list[_Slot]) -> _Slot:
+        """A slot for `prompt` in a free sequence, holding the longest prefix it can share.
+
+        The prefix comes from a cached prompt or, if longer, from a running slot's
+        prompt: when that slot has not evaluated it yet, the new one waits for it
+        (a unit's requests arrive together and share the passage: it is evaluated once).
+        """
         C = self.C
+        used = {slot.seq for slot in slots}
+        seq = next(s for s in self.work_seqs if s not in used)
         C.llama_memory_seq_rm(self.mem, seq, -1, -1)
         best, length = self._best(prompt)
-        length = min(length, len(prompt) - 1)  # the last prompt token is fed to get its logits
-        if best is not None and length > 0:
-            C.llama_memory_seq_cp(self.mem, best.seq, seq, 0, length)
+        leader = max(slots, key=lambda slot: common_prefix(slot.prompt, prompt), default=None)
+        shared = common_prefix(leader.prompt, prompt) if leader else 0
+        # the last prompt token is fed to get its logits
+        length, shared = min(length, len(prompt) - 1), min(shared, len(prompt) - 1)
+        if shared > length:
+            length, best = shared, None
+            if leader.pos >= shared:  # already evaluated: copy it now
+                C.llama_memory_seq_cp(self.mem, leader.seq, seq, 0, shared)
+                leader = None
         else:
-            length = 0
-        self.stats["prompt_reused"] += length
+            leader = None
+            if best is not None and length > 0:
+                C.llama_memory_seq_cp(self.mem, best.seq, seq, 0, length)
+            else:
+                length = 0
         chain = C.llama_sampler_chain_init(C.llama_sampler_chain_default_params())
         # The sampler llama-cpp-python's create_chat_completion builds (top_k 40, min_p 0.05).
         if params.temperature <= 0:
@@ -268,12 +298,13 @@ class BatchDecoder:
             seed = params.seed if params.seed is not None else C.LLAMA_DEFAULT_SEED
             C.llama_sampler_chain_add(chain, C.llama_sampler_init_dist(seed & 0xFFFFFFFF))
         grammar_sampler = None
-        if grammar is not None:
+        if params.json_schema is not None:
+            grammar = self._grammar(params.json_schema)
             grammar_sampler = C.llama_sampler_init_grammar(self.vocab, grammar.encode("utf-8"), b"root")
             if not grammar_sampler:
                 C.llama_sampler_free(chain)
                 raise ValueError("llama.cpp rejected the JSON-schema grammar")
-        return _Slot(seq, index, prompt, prompt[length:], length, chain, grammar_sampler, params.max_tokens)
+        return _Slot(seq, key, prompt, prompt[length:], length, params, chain, grammar_sampler, length, leader)
 
     def _finish(self, slot: _Slot) -> None:
         self.C.llama_memory_seq_rm(self.mem, slot.seq, -1, -1)
@@ -282,19 +313,25 @@ class BatchDecoder:
             self.C.llama_sampler_free(slot.grammar)
         slot.chain = slot.grammar = None
 
-    def _step(self, slots: list[_Slot]) -> None:
-        """One llama_decode: each generating slot's last token, then prompt tokens up to n_batch."""
+    def _step(self, slots: list[_Slot]) -> list[_Slot]:
+        """One llama_decode: each generating slot's last token, then prompt tokens up to n_batch.
+
+        Returns the slots sent back because the KV cache is full even without
+        cached prompts (the newest first; they start again when others are done).
+        """
+        sent_back: list[_Slot] = []
         while True:
             self._clear_batch()
             plan: list[tuple[_Slot, int]] = []  # slot, prompt tokens fed
-            for slot in slots:
+            running = [slot for slot in slots if slot not in sent_back]
+            for slot in running:
                 slot.row = -1
                 if slot.next_token is not None:
                     slot.row = self._add(slot.next_token, slot.pos, slot.seq, True)
                     plan.append((slot, 0))
-            for slot in slots:
+            for slot in running:
                 room = self.n_batch - self.batch.n_tokens
-                if slot.next_token is None and slot.pending and room > 0:
+                if slot.next_token is None and slot.leader is None and slot.pending and room > 0:
                     chunk = slot.pending[:room]
                     for offset, token in enumerate(chunk):
                         last = offset == len(slot.pending) - 1
@@ -302,8 +339,15 @@ class BatchDecoder:
                         if last:
                             slot.row = row
                     plan.append((slot, len(chunk)))
-            if self._decode(allow_full=True):
+            evictable = bool(self.entries)
+            if not plan or self._decode():
                 break
+            if not evictable:
+                if len(running) == 1:
+                    raise RuntimeError("llama_decode failed: the context is too small for this prompt and reply")
+                sent_back.append(running[-1])
+                self.C.llama_memory_seq_rm(self.mem, running[-1].seq, -1, -1)
+                self._limit = max(1, len(running) - 1)  # this many fit: no more for the rest of the run
         for slot, fed in plan:
             if fed:
                 slot.pending = slot.pending[fed:]
@@ -314,8 +358,17 @@ class BatchDecoder:
             else:
                 slot.pos += 1
                 slot.next_token = None
+        for slot in running:  # followers whose leader has now evaluated their shared prefix
+            leader = slot.leader
+            if leader is not None and (leader not in running or leader.pos >= slot.pos):
+                if leader in running:
+                    self.C.llama_memory_seq_cp(self.mem, leader.seq, slot.seq, 0, slot.pos)
+                else:  # the leader was sent back: evaluate the prefix itself
+                    slot.pending, slot.pos = slot.prompt[:], 0
+                slot.leader = None
+        return sent_back
 
-    def _sample(self, slot: _Slot, stop: list[str]) -> str | None:
+    def _sample(self, slot: _Slot) -> str | None:
         """Sample the slot's next token; the finish reason if it ends here."""
         C = self.C
         token = C.llama_sampler_sample(slot.chain, self.ctx, slot.row)
@@ -333,9 +386,10 @@ class BatchDecoder:
         slot.out += self._piece.raw[: max(0, n)]
         slot.generated += 1
         self.stats["generated"] += 1
-        if stop and any(s in slot.out.decode("utf-8", errors="ignore") for s in stop):
+        stop = slot.params.stop
+        if stop and any(s and s in slot.out.decode("utf-8", errors="ignore") for s in stop):
             return "stop"
-        if slot.generated >= slot.max_tokens:
+        if slot.generated >= slot.params.max_tokens:
             return "length"
         slot.next_token = token
         return None
@@ -357,9 +411,9 @@ class BatchDecoder:
         return int(cand["id"][array.selected])
 
     @staticmethod
-    def _text(slot: _Slot, stop: list[str]) -> str:
+    def _text(slot: _Slot) -> str:
         text = slot.out.decode("utf-8", errors="ignore")
-        cuts = [text.index(s) for s in stop if s in text]
+        cuts = [text.index(s) for s in slot.params.stop if s and s in text]
         return text[: min(cuts)] if cuts else text
 
     # --- llama_batch ------------------------------------------------------------------
@@ -374,18 +428,17 @@ class BatchDecoder:
         b.n_tokens = i + 1
         return i
 
-    def _decode(self, allow_full: bool = False) -> bool:
-        """True when decoded; False after evicting a cache entry because the KV cache was full."""
+    def _decode(self) -> bool:
+        """True when decoded; False when the KV cache was full (a cached prompt is evicted to make room)."""
         rc = self.C.llama_decode(self.ctx, self.batch)
         self.stats["decodes"] += 1
         if rc == 0:
             return True
-        if rc == 1 and self.entries:
-            self._evict()
-            if not allow_full:
-                return self._decode()
+        if rc == 1:
+            if self.entries:
+                self._evict()
             return False
-        raise RuntimeError(f"llama_decode failed ({rc}): the context is too small for this batch")
+        raise RuntimeError(f"llama_decode failed ({rc})")
 
     def _grammar(self, schema: dict[str, Any]) -> str:
         """GBNF for a JSON schema, made the way llama-cpp-python's response_format makes it."""

@@ -5,9 +5,9 @@ metadata, sampling, JSON-schema grammars); this class adds what the app
 needs around it: files checked with gguf-py before llama.cpp opens them,
 stop between tokens, history trimmed to the context, quiet stderr, and
 threads defaulting to the physical cores (hyper-threads slow llama.cpp down).
-`complete_many` decodes its conversations together as parallel sequences
-with a shared prompt cache (`ilabdesk.chat.batch`): SDG and evaluation send
-many short requests that share a long prompt.
+`answer_stream` (and so `complete_many`) decodes its requests together as
+parallel sequences with a shared prompt cache (`ilabdesk.chat.batch`): SDG
+and evaluation send many short requests that share a long prompt.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import contextlib
 import functools
 import random
 import threading
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ilabdesk.chat.batch import BatchDecoder
 from ilabdesk.chat.context import fit_messages
-from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message
+from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message, Request
 from ilabdesk.cpu import physical_cores
 from ilabdesk.errors import UserError
 from ilabdesk.models.gguf_file import GGUFInfo, check_adapter_fits, inspect_gguf
@@ -130,6 +131,7 @@ class LlamaEngine(ChatEngine):
             ) from exc
         self._formatter = self._make_formatter()
         self._batch: BatchDecoder | None = None
+        self.parallel = BATCH_WIDTH if self._formatter is not None else 1
 
     def _make_formatter(self) -> Any:
         """The model's own chat template, used to count prompt tokens exactly as llama.cpp will see them."""
@@ -204,42 +206,34 @@ class LlamaEngine(ChatEngine):
         finally:
             chunks.close()
 
-    def complete_many(
-        self, conversations: list[list[Message]], params: GenerationParams | None = None
-    ) -> list[str]:
-        """Answer the conversations together as parallel sequences of one batch; order is kept.
+    def answer_stream(self, queue: deque[Request]) -> Iterator[tuple[Request, str]]:
+        """Answer the queue's requests as parallel sequences of one batch, each as it finishes.
 
-        One seed for all, as if each were completed alone with it. Without a chat
-        template there is no way to build the prompts here: one by one, through llama-cpp-python.
+        A request without a seed gets a random one. Without a chat template
+        there is no way to build the prompts here: one by one, through llama-cpp-python.
         """
-        params = params or GenerationParams()
-        if not conversations:
-            return []
         if self._formatter is None:
-            return super().complete_many(conversations, params)
-        prompts, limits = [], []
-        for messages in conversations:
-            fitted, trimmed, max_tokens = fit_messages(
-                messages, self.context_length, params.max_tokens, self.count_prompt_tokens
-            )
-            self.last_trimmed_turns = trimmed
-            result = self._formatter(messages=fitted)
-            prompts.append(
-                self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
-            )
-            limits.append(max_tokens)
-        if params.seed is None:
-            params = params.with_(seed=random.SystemRandom().randrange(2**31))
-        decoder = self._decoder()
-        answers: list[str] = [""] * len(prompts)
-        # fit_messages may give a long conversation fewer tokens: one batch per token limit.
-        for limit in sorted(set(limits)):
-            group = [i for i, n in enumerate(limits) if n == limit]
-            replies = decoder.generate([prompts[i] for i in group], params.with_(max_tokens=limit), list(params.stop))
-            for i, (text, finish) in zip(group, replies):
-                answers[i] = text
-                self.last_finish_reason = finish
-        return answers
+            yield from super().answer_stream(queue)
+            return
+
+        def pull(count: int) -> list[tuple[Request, list[int], GenerationParams]]:
+            taken = []
+            while queue and len(taken) < count:
+                request = queue.popleft()
+                params = request.params
+                fitted, trimmed, max_tokens = fit_messages(
+                    request.messages, self.context_length, params.max_tokens, self.count_prompt_tokens
+                )
+                self.last_trimmed_turns = trimmed
+                result = self._formatter(messages=fitted)
+                tokens = self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+                seed = params.seed if params.seed is not None else random.SystemRandom().randrange(2**31)
+                taken.append((request, tokens, params.with_(max_tokens=max_tokens, seed=seed)))
+            return taken
+
+        for request, text, finish in self._decoder().run(pull):
+            self.last_finish_reason = finish
+            yield request, text
 
     def _decoder(self) -> BatchDecoder:
         """The batch decoder, on a context rebuilt with room for its sequences (first use only).

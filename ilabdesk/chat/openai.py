@@ -4,7 +4,7 @@ Plain `urllib` and server-sent events keep this dependency-free and fast to
 import. The API key comes from the OS keyring (never a file); a down server or
 a refused key becomes a `UserError` that says how to fix it; transient
 failures (connection refused while a server starts, 429, 5xx) are retried with
-backoff before anything was streamed. `complete_many` runs requests on a
+backoff before anything was streamed. `answer_stream` runs requests on a
 thread pool, because endpoints batch concurrent requests and SDG sends
 hundreds.
 """
@@ -17,12 +17,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from ilabdesk.chat.context import fit_messages
-from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message
+from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message, Request
 from ilabdesk.errors import UserError
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -82,7 +83,7 @@ class OpenAIEngine(ChatEngine):
         """
         self.base_url = normalize_base_url(url)
         self.model = model
-        self.concurrency = max(1, concurrency)
+        self.concurrency = self.parallel = max(1, concurrency)
         self.timeout = timeout
         self.retries = max(0, retries)
         self.context_length = context_length or 0
@@ -289,30 +290,45 @@ class OpenAIEngine(ChatEngine):
             raise UserError(f"the connection to {self.base_url} broke mid-answer ({exc})", hint="retry") from exc
         return text if state["finish"] is not None else None
 
-    def complete_many(
-        self, conversations: list[list[Message]], params: GenerationParams | None = None
-    ) -> list[str]:
-        """Answer conversations `concurrency` at a time; order is kept, the first failure is raised.
+    def answer_stream(self, queue: deque[Request]) -> Iterator[tuple[Request, str]]:
+        """Answer requests `concurrency` at a time, each as it finishes; the first failure is raised.
 
-        Answers a server interrupted (it serves one request at a time and
-        drops the older one) are asked again one by one afterwards.
+        An answer the server interrupted (one that serves a single request at a
+        time drops the older one when another arrives) is asked again alone,
+        once nothing else runs.
         """
-        params = params or GenerationParams()
-        if not conversations:
-            return []
+        if not queue:
+            return
         self._model_name()  # resolve once, not in every worker
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(conversations))) as pool:
-            answers = list(pool.map(lambda messages: self._complete_quietly(messages, params), conversations))
-        for index, answer in enumerate(answers):
-            if answer is None:
-                answer = self._complete_quietly(conversations[index], params)
-            if answer is None:
-                raise UserError(
-                    f"the endpoint {self.base_url} keeps cutting answers short",
-                    hint="retry; if it serves one request at a time, set teacher.concurrency to 1",
-                )
-            answers[index] = answer
-        return answers
+        retry: deque[Request] = deque()
+        running: dict[Future, Request] = {}
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        try:
+            while queue or running or retry:
+                while queue and len(running) < self.concurrency:
+                    request = queue.popleft()
+                    running[pool.submit(self._complete_quietly, request.messages, request.params)] = request
+                if not running:
+                    request = retry.popleft()
+                    answer = self._complete_quietly(request.messages, request.params)
+                    if answer is None:
+                        raise UserError(
+                            f"the endpoint {self.base_url} keeps cutting answers short",
+                            hint="retry; if it serves one request at a time, set teacher.concurrency to 1",
+                        )
+                    yield request, answer
+                    continue
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    request = running.pop(future)
+                    answer = future.result()
+                    if answer is None:
+                        retry.append(request)
+                    else:
+                        yield request, answer
+        finally:
+            # a failure or a caller that stopped listening: what still runs is not waited for
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _HTTPFailure(Exception):

@@ -45,7 +45,8 @@ def draft_seed_examples(
 
         engine = open_engine(teacher)
     try:
-        generator = KnowledgeGenerator(Teacher(engine), load_prompts(model_family(teacher)), leaf.rel)
+        tutor = Teacher(engine)
+        generator = KnowledgeGenerator(load_prompts(model_family(teacher)), leaf.rel)
         example = SeedExample("example", None, [_EXAMPLE])
         # Contexts: short passages (seed contexts are at most ~500 words), the most fact-dense first.
         passages = [c for text in texts for c in chunk_text(text, 120, 0, engine.count_tokens)]
@@ -58,7 +59,7 @@ def draft_seed_examples(
             if len(candidates) < questions:
                 continue
             conversations = [generator.question_prompt(passage, example, answer) for answer in candidates]
-            replies = generator.teacher.json(conversations, QUESTION, seed + index)
+            replies = tutor.json(conversations, QUESTION, seed + index)
             qas = []
             for answer, reply in zip(candidates, replies):
                 if reply and check_question(reply["question"], answer, passage)[0] and len(qas) < questions:

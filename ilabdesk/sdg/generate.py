@@ -98,6 +98,13 @@ def plan_leaf(qna: Path, engine, samples_per_seed: int, run_seed: int, chunk_tok
     return plan
 
 
+def lanes(engine) -> int:
+    """Units to run side by side: enough that a batching engine or an endpoint always has
+    requests waiting (a unit asks for about 4-12 replies at a time); one for an engine that
+    answers one request at a time, where more would only hold finished units back."""
+    return 1 if engine.parallel <= 1 else max(2, engine.parallel // 4)
+
+
 def held_out_samples(plan: LeafPlan) -> list[dict[str, Any]]:
     """The seed Q&A as the evaluation asks them; knowledge samples carry the facts to look for.
 
@@ -205,16 +212,16 @@ def generate(
                     for question, _ in seed_example.qas:
                         dedup.add(question)  # the seed Q&A are samples of their own: no near-copies of them
                 topic = topic_words([q for seed_example in plan.seeds for q, _ in seed_example.qas])
-                generator: Any = KnowledgeGenerator(tutor, prompts, plan.name, answer_mode, paraphrases, judge, dedup,
+                generator: Any = KnowledgeGenerator(prompts, plan.name, answer_mode, paraphrases, judge, dedup,
                                                       questions_per_answer, seed_paraphrases, topic)
             else:
-                generator = SkillGenerator(tutor, prompts, plan.name, plan.seeds, plan.kind == "grounded_skill",
+                generator = SkillGenerator(prompts, plan.name, plan.seeds, plan.kind == "grounded_skill",
                                            max(1, samples_per_seed), judge, dedup)
-            for unit_id, unit in plan.units:
-                if unit_id in writer.done:
-                    continue
-                cancel.check()
-                outcome = generator.run(unit, seed)
+            units = {unit_id: unit for unit_id, unit in plan.units if unit_id not in writer.done}
+            cancel.check()
+            steps = ((unit_id, generator.steps(unit, seed)) for unit_id, unit in units.items())
+            for unit_id, outcome in tutor.run(steps, lanes(engine), cancel.check):
+                outcome = generator.commit(units[unit_id], outcome)
                 record = UnitRecord(plan.name, unit_id, outcome.generated, outcome.kept, len(outcome.samples),
                                     dict(outcome.dropped))
                 writer.write_unit(record, outcome.samples)

@@ -37,7 +37,7 @@ from typing import Any
 
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.prompts import json_text, render
-from ilabdesk.sdg.teacher import Teacher, object_schema, text_field
+from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
 from ilabdesk.sdg.text import answer_candidates, check_question, fact_score, grounded, points_at, similarity, window, words
 
 QUESTION = object_schema(question=text_field())
@@ -72,8 +72,9 @@ class KnowledgeUnit:
 
 @dataclass
 class UnitOutcome:
-    """The samples a unit produced, and what was generated and dropped (by reason)."""
+    """What a unit produced: its pairs (until committed), then its samples; generated and dropped (by reason)."""
 
+    pairs: list[dict[str, Any]] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
     generated: int = 0
     kept: int = 0
@@ -137,11 +138,10 @@ def plan_units(sources: list[Source], seeds: list[SeedExample], per_seed: int, r
 
 
 class KnowledgeGenerator:
-    """Runs knowledge units against a teacher; holds the leaf's duplicate filter."""
+    """Knowledge units: their steps for `Teacher.run`, and their commit; holds the leaf's duplicate filter."""
 
     def __init__(
         self,
-        teacher: Teacher,
         prompts: dict[str, Any],
         leaf: str,
         answer_mode: str = "extractive",
@@ -152,7 +152,6 @@ class KnowledgeGenerator:
         seed_paraphrases: int = 2,
         topic: frozenset[str] = frozenset(),
     ) -> None:
-        self.teacher = teacher
         self.prompts = prompts
         self.leaf = leaf
         self.answer_mode = answer_mode
@@ -199,7 +198,8 @@ class KnowledgeGenerator:
 
     # --- one unit -----------------------------------------------------------------
 
-    def run(self, unit: KnowledgeUnit, run_seed: int) -> UnitOutcome:
+    def steps(self, unit: KnowledgeUnit, run_seed: int) -> Steps:
+        """The unit's work, as asks to the teacher (see `Teacher.run`); returns its outcome for `commit`."""
         outcome = UnitOutcome()
         seed = unit_seed(run_seed, self.leaf, unit.id)
         candidates = answer_candidates(unit.source.text)
@@ -219,11 +219,11 @@ class KnowledgeGenerator:
         focus = [(i, pool[i]) for i in [*unit.answers, *(p["index"] for p in seed_pairs)]]
         schema = QUESTION_ANSWER if self.answer_mode == "free" else QUESTION
         conversations = [self.question_prompt(passage, unit.seed, sentence) for _, sentence in focus]
-        replies: list[dict[str, Any] | None] = []
         # Each round asks again with another sampling seed: the prompts share their prefix, so
-        # a second question for the same answer costs llama.cpp only the last turn and the reply.
-        for round_ in range(self.questions_per_answer):
-            replies += self.teacher.json(conversations, schema, seed + 10 * round_)
+        # a second question for the same answer costs llama.cpp only the reply.
+        rounds = range(self.questions_per_answer)
+        replies = yield json_ask(conversations * len(rounds), schema,
+                                 [seed + 10 * round_ for round_ in rounds for _ in conversations])
         pairs: list[dict[str, Any]] = []  # question, answer, index, origin
         for (index, sentence), reply in zip(focus * self.questions_per_answer, replies):
             outcome.generated += 1
@@ -247,14 +247,17 @@ class KnowledgeGenerator:
             pairs.append({"question": reply["question"], "answer": answer, "index": index, "origin": "question"})
 
         # 3. drop near-duplicates, then paraphrase each remaining question (same answer); the
-        # seed's own questions are samples as they are, and are paraphrased `seed_paraphrases` times
+        # seed's own questions are samples as they are, and are paraphrased `seed_paraphrases` times.
+        # All rounds are asked at once (each round with its own seed); their replies are checked in order.
         fresh = self._unique(pairs, seed_pairs, outcome)
-        for round_ in range(max(self.paraphrases, self.seed_paraphrases if seed_pairs else 0)):
-            originals = [p for p in fresh if p["origin"] == "question"] if round_ < self.paraphrases else []
-            originals += seed_pairs if round_ < self.seed_paraphrases else []
-            prompts = [self._paraphrase_prompt(passage, p["question"]) for p in originals]
-            # sampled hotter than the questions: a small teacher at 0.7 rewrites a question the same way every time
-            replies = self.teacher.json(prompts, QUESTION, seed + 1 + round_, max_tokens=80, temperature=1.0)
+        questions = [p for p in fresh if p["origin"] == "question"]
+        rounds = [(questions if r < self.paraphrases else []) + (seed_pairs if r < self.seed_paraphrases else [])
+                  for r in range(max(self.paraphrases, self.seed_paraphrases if seed_pairs else 0))]
+        prompts = [self._paraphrase_prompt(passage, p["question"]) for originals in rounds for p in originals]
+        seeds = [seed + 1 + r for r, originals in enumerate(rounds) for _ in originals]
+        # sampled hotter than the questions: a small teacher at 0.7 rewrites a question the same way every time
+        replies = iter((yield json_ask(prompts, QUESTION, seeds, max_tokens=80, temperature=1.0)))
+        for originals in rounds:
             rewritten = []
             for pair, reply in zip(originals, replies):
                 outcome.generated += 1
@@ -278,7 +281,7 @@ class KnowledgeGenerator:
             pair["context"] = window(candidates, pair["index"]) if pair["index"] < len(candidates) else passage
         judged_pairs = [p for p in fresh if p["origin"] != "seed"]  # the user's own Q&A are not judged
         if self.judge and judged_pairs:
-            verdicts = self.teacher.verdicts(
+            verdicts = yield verdict_ask(
                 [self._judge_prompt(p["context"], p["question"], p["answer"]) for p in judged_pairs], seed + 100
             )
             judged = [p for p in fresh if p["origin"] == "seed"]
@@ -291,11 +294,22 @@ class KnowledgeGenerator:
                     judged.append(pair)
             fresh = judged
 
-        # 5. two samples per kept pair; `kept` counts what the teacher made (of `generated`)
-        for pair in fresh:
-            self.dedup.add(pair["question"])
-            outcome.kept += pair["origin"] != "seed"
+        outcome.pairs = fresh
+        return outcome
+
+    def commit(self, unit: KnowledgeUnit, outcome: UnitOutcome) -> UnitOutcome:
+        """5. Two samples per kept pair, in the plan's order of units. Units run side by side, so a
+        question may near-copy one of a unit committed meanwhile: dropped here. `kept` counts
+        what the teacher made (of `generated`)."""
+        for pair in outcome.pairs:
+            if pair["origin"] != "seed":
+                if self.dedup.is_duplicate(pair["question"]):
+                    outcome.dropped["duplicate"] += 1
+                    continue
+                self.dedup.add(pair["question"])
+                outcome.kept += 1
             outcome.samples.extend(self.samples(unit, pair))
+        outcome.pairs = []
         return outcome
 
     def _unique(self, pairs: list[dict[str, Any]], kept: list[dict[str, Any]], outcome: UnitOutcome) -> list[dict[str, Any]]:

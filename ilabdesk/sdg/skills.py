@@ -19,7 +19,7 @@ from typing import Any
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.knowledge import Dedup, SeedExample, UnitOutcome, unit_seed
 from ilabdesk.sdg.prompts import json_text, render
-from ilabdesk.sdg.teacher import Teacher, object_schema, text_field
+from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_ask, text_field, verdict_ask
 from ilabdesk.sdg.text import similarity, words
 
 CONTEXT = object_schema(context=text_field())
@@ -27,11 +27,10 @@ QUESTION = object_schema(question=text_field())
 
 
 class SkillGenerator:
-    """Runs skill units (one per seed example) against a teacher."""
+    """Skill units (one per seed example): their steps for `Teacher.run`, and their commit."""
 
     def __init__(
         self,
-        teacher: Teacher,
         prompts: dict[str, Any],
         leaf: str,
         seeds: list[SeedExample],
@@ -40,7 +39,6 @@ class SkillGenerator:
         judge: bool = True,
         dedup: Dedup | None = None,
     ) -> None:
-        self.teacher = teacher
         self.prompts = prompts
         self.leaf = leaf
         self.seeds = seeds
@@ -64,7 +62,8 @@ class SkillGenerator:
             messages.append({"role": "assistant", "content": render(template["example_assistant"], **values)})
         return messages
 
-    def run(self, seed: SeedExample, run_seed: int) -> UnitOutcome:
+    def steps(self, seed: SeedExample, run_seed: int) -> Steps:
+        """The unit's work, as asks to the teacher (see `Teacher.run`); returns its outcome for `commit`."""
         outcome = UnitOutcome()
         base = unit_seed(run_seed, self.leaf, seed.id)
         contexts: list[str | None] = [None] * self.attempts
@@ -78,7 +77,7 @@ class SkillGenerator:
                 messages += self._shots(template, [(template["user"], {"context": json_text(s.context)}) for s in shown])
                 messages.append({"role": "user", "content": template["user"]})
                 conversations.append(messages)
-            replies = self.teacher.json(conversations, CONTEXT, base, max_tokens=250)
+            replies = yield json_ask(conversations, CONTEXT, base, max_tokens=250)
             contexts = [r["context"] if r else None for r in replies]
 
         conversations = []
@@ -97,7 +96,7 @@ class SkillGenerator:
         asked = [i for i, c in enumerate(contexts) if not self.grounded or c]
         outcome.generated += self.attempts
         outcome.dropped["unparsable"] += self.attempts - len(asked)
-        replies = self.teacher.json([conversations[i] for i in asked], QUESTION, base + 1, max_tokens=160)
+        replies = yield json_ask([conversations[i] for i in asked], QUESTION, base + 1, max_tokens=160)
 
         candidates: list[dict[str, Any]] = []
         seed_questions = [qa[0] for s in self.seeds for qa in s.qas]
@@ -117,7 +116,7 @@ class SkillGenerator:
 
         if self.judge and candidates:
             template = self.prompts["judge_question"]
-            verdicts = self.teacher.verdicts(
+            verdicts = yield verdict_ask(
                 [[{"role": "system", "content": template["system"]},
                   {"role": "user", "content": render(template["user"], question=c["question"])}] for c in candidates],
                 base + 2,
@@ -136,7 +135,7 @@ class SkillGenerator:
                 ask = render(template["context_user"], context=candidate["context"], question=ask)
             messages.append({"role": "user", "content": ask})
             conversations.append(messages)
-        answers = self.teacher.texts(conversations, base + 3, max_tokens=300)
+        answers = yield text_ask(conversations, base + 3, max_tokens=300)
         answered = []
         for candidate, answer in zip(candidates, answers):
             answer = (answer or "").strip()
@@ -147,15 +146,23 @@ class SkillGenerator:
 
         if self.judge and answered:
             template = self.prompts["judge_skill_pair"]
-            verdicts = self.teacher.verdicts(
+            verdicts = yield verdict_ask(
                 [[{"role": "system", "content": template["system"]},
                   {"role": "user", "content": render(template["user"], question=a["question"], answer=a["answer"])}]
                  for a in answered],
                 base + 4,
             )
             answered = self._filter(answered, verdicts, "pair_rejected", outcome)
+        outcome.pairs = answered
+        return outcome
 
-        for item in answered:
+    def commit(self, seed: SeedExample, outcome: UnitOutcome) -> UnitOutcome:
+        """The samples of the unit's pairs, in the plan's order of units; a question that near-copies
+        one of a unit committed meanwhile (units run side by side) is dropped here."""
+        for item in outcome.pairs:
+            if self.dedup.is_duplicate(item["question"]):
+                outcome.dropped["duplicate"] += 1
+                continue
             self.dedup.add(item["question"])
             outcome.kept += 1
             user = render(self.prompts["skill_answer"]["context_user"], context=item["context"], question=item["question"]) if item["context"] else item["question"]
@@ -170,6 +177,7 @@ class SkillGenerator:
                     "with_context": bool(item["context"]),
                 },
             })
+        outcome.pairs = []
         return outcome
 
     @staticmethod

@@ -1,21 +1,29 @@
-"""The teacher as SDG sees it: batches of conversations in, parsed JSON out.
+"""The teacher as SDG sees it: units of work that ask for replies, parsed JSON out.
 
 Any `ChatEngine` works (embedded GGUF, a bigger local GGUF, an endpoint).
-Requests of one step go out together through `complete_many`, which an
-endpoint engine runs concurrently. Replies are constrained by a JSON schema
-and parsed strictly: a reply that does not parse becomes None, to be counted
-and dropped by the caller, never an exception. The wrapper also measures the
-teacher's tokens and time, for the benchmark's "tok/s during SDG".
+A unit of SDG is a generator: it yields an `Ask` (conversations, each with
+its own sampling seed) and is sent back the parsed replies, step after step.
+`Teacher.run` keeps several units going and all of their requests queued in
+the engine's `answer_stream`, so llama.cpp's parallel sequences (or an
+endpoint's concurrent requests) stay full: a unit's next step joins as soon
+as its replies are in, instead of every step waiting for the slowest reply.
+Replies are constrained by a JSON schema and parsed strictly: a reply that
+does not parse becomes None, to be counted and dropped by the caller, never
+an exception. The teacher also measures its tokens and busy time, for the
+benchmark's "tok/s during SDG".
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message
-
+from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message, Request
 
 def object_schema(**properties: dict[str, Any]) -> dict[str, Any]:
     """A JSON schema for an object with exactly these required properties."""
@@ -37,8 +45,56 @@ def text_field() -> dict[str, Any]:
 VERDICT = object_schema(verdict={"type": "string", "enum": ["yes", "no"]})
 
 
+@dataclass
+class Ask:
+    """What a unit needs next: replies to `conversations`, the i-th sampled with seed `seeds[i]`
+    (one int: the same seed for all). `parse` turns each raw reply into what the unit gets back."""
+
+    conversations: list[list[Message]]
+    seeds: int | list[int]
+    max_tokens: int
+    temperature: float | None  # None: the teacher's own
+    schema: dict[str, Any] | None
+    parse: Callable[[str], Any]
+
+
+def json_ask(conversations: list[list[Message]], schema: dict[str, Any], seeds: int | list[int],
+             max_tokens: int = 200, temperature: float | None = None) -> Ask:
+    """Replies constrained to `schema`, parsed to its required string keys (None if they do not parse)."""
+    return Ask(conversations, seeds, max_tokens, temperature, schema, partial(parse_json, schema=schema))
+
+
+def text_ask(conversations: list[list[Message]], seeds: int | list[int], max_tokens: int = 256) -> Ask:
+    """Free text replies, as they come."""
+    return Ask(conversations, seeds, max_tokens, None, None, str)
+
+
+def verdict_ask(conversations: list[list[Message]], seed: int) -> Ask:
+    """Yes/no judgements at temperature 0: True, False, or None where the reply did not parse."""
+    return Ask(conversations, seed, 12, 0.0, VERDICT, parse_verdict)
+
+
+def parse_verdict(reply: str) -> bool | None:
+    parsed = parse_json(reply, VERDICT)
+    return None if parsed is None else parsed["verdict"].strip().lower() == "yes"
+
+
+Steps = Generator[Ask, list[Any], Any]
+
+
+@dataclass
+class _Running:
+    """A unit waiting for the replies to its current ask."""
+
+    key: Any
+    steps: Steps
+    ask: Ask | None = None
+    replies: list[Any] = field(default_factory=list)
+    missing: int = 0
+
+
 class Teacher:
-    """A `ChatEngine` plus strict JSON parsing and bookkeeping of tokens and seconds."""
+    """A `ChatEngine` plus strict JSON parsing, units run side by side, and bookkeeping of tokens and seconds."""
 
     def __init__(self, engine: ChatEngine, temperature: float = 0.7) -> None:
         self.engine = engine
@@ -47,53 +103,94 @@ class Teacher:
         self.tokens = 0
         self.seconds = 0.0
 
-    def _params(self, seed: int, max_tokens: int, schema: dict[str, Any] | None, temperature: float | None) -> GenerationParams:
+    def _params(self, ask: Ask, index: int) -> GenerationParams:
         return GenerationParams(
-            temperature=self.temperature if temperature is None else temperature,
+            temperature=self.temperature if ask.temperature is None else ask.temperature,
             top_p=0.95,
-            max_tokens=max_tokens,
-            seed=seed,
-            json_schema=schema,
+            max_tokens=ask.max_tokens,
+            seed=ask.seeds[index] if isinstance(ask.seeds, list) else ask.seeds,
+            json_schema=ask.schema,
         )
 
-    def texts(
-        self,
-        conversations: list[list[Message]],
-        seed: int,
-        max_tokens: int = 256,
-        schema: dict[str, Any] | None = None,
-        temperature: float | None = None,
-    ) -> list[str]:
-        """Raw replies, in order. One seed per batch; engines vary it per request themselves
-        only if they must, so a batch of one conversation is reproducible."""
-        if not conversations:
-            return []
-        params = self._params(seed, max_tokens, schema, temperature)
-        start = time.perf_counter()
-        # Even one conversation goes through complete_many: llama.cpp's batch path samples
-        # under a grammar far faster than llama-cpp-python's create_chat_completion.
-        replies = self.engine.complete_many(conversations, params)
-        self.seconds += time.perf_counter() - start
-        self.calls += len(conversations)
-        self.tokens += sum(self.engine.count_tokens(r) for r in replies if r)
-        return replies
+    def run(self, units: Iterable[tuple[Any, Steps]], lanes: int = 1,
+            check: Callable[[], None] | None = None) -> Iterator[tuple[Any, Any]]:
+        """Run (key, unit) pairs, up to `lanes` units at once; yields (key, what the unit returned).
 
-    def json(
-        self,
-        conversations: list[list[Message]],
-        schema: dict[str, Any],
-        seed: int,
-        max_tokens: int = 200,
-        temperature: float | None = None,
-    ) -> list[dict[str, Any] | None]:
+        Results come out in the order of `units`, so what is written from them
+        (the journal, the duplicate filter) does not depend on which unit's
+        replies came first. `check` runs after every reply (cancellation).
+        """
+        source = iter(units)
+        queue: deque[Request] = deque()
+        running: dict[int, _Running] = {}  # by position in `units`
+        finished: dict[int, tuple[Any, Any]] = {}
+        started = emitted = 0
+
+        def advance(position: int, unit: _Running, value: list[Any] | None) -> None:
+            while True:
+                try:
+                    ask = unit.steps.send(value)
+                except StopIteration as stop:
+                    running.pop(position, None)
+                    finished[position] = (unit.key, stop.value)
+                    return
+                if ask.conversations:
+                    break
+                value = []
+            unit.ask, unit.replies, unit.missing = ask, [None] * len(ask.conversations), len(ask.conversations)
+            running[position] = unit
+            queue.extend(Request(c, self._params(ask, i), (position, i)) for i, c in enumerate(ask.conversations))
+
+        stream: Iterator[tuple[Request, str]] | None = None
+        try:
+            while True:
+                # start units while fewer than `lanes` run (and few finished ones wait for an earlier one)
+                while len(running) < lanes and len(finished) < 4 * lanes:
+                    item = next(source, None)
+                    if item is None:
+                        break
+                    started += 1
+                    advance(started - 1, _Running(*item), None)
+                if emitted in finished:
+                    emitted += 1
+                    yield finished.pop(emitted - 1)
+                    continue
+                if not running:
+                    return
+                if stream is None:
+                    stream = self.engine.answer_stream(queue)
+                clock = time.perf_counter()
+                answered = next(stream, None)
+                self.seconds += time.perf_counter() - clock
+                if answered is None:
+                    raise RuntimeError("the engine ended its answers with requests left")
+                request, reply = answered
+                self.calls += 1
+                self.tokens += self.engine.count_tokens(reply) if reply else 0
+                position, index = request.key
+                unit = running[position]
+                unit.replies[index] = unit.ask.parse(reply)
+                unit.missing -= 1
+                if not unit.missing:
+                    advance(position, unit, unit.replies)
+                if check is not None:
+                    check()
+        finally:
+            if stream is not None:
+                stream.close()
+
+    def run_one(self, steps: Steps) -> Any:
+        """What one unit returns, run on its own."""
+        return next(self.run([(None, steps)]))[1]
+
+    def json(self, conversations: list[list[Message]], schema: dict[str, Any], seed: int,
+             max_tokens: int = 200) -> list[dict[str, Any] | None]:
         """Replies parsed against `schema`'s required string keys; None for each that does not parse."""
-        replies = self.texts(conversations, seed, max_tokens, schema, temperature)
-        return [parse_json(reply, schema) for reply in replies]
 
-    def verdicts(self, conversations: list[list[Message]], seed: int) -> list[bool | None]:
-        """Yes/no judgements at temperature 0; None where the reply did not parse."""
-        parsed = self.json(conversations, VERDICT, seed, max_tokens=12, temperature=0.0)
-        return [None if p is None else p["verdict"].strip().lower() == "yes" for p in parsed]
+        def steps() -> Steps:
+            return (yield json_ask(conversations, schema, seed, max_tokens))
+
+        return self.run_one(steps())
 
 
 def parse_json(reply: str | None, schema: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""Batched decoding (`LlamaEngine.complete_many`) on the real bundled SmolLM2 GGUF.
+"""Batched decoding (`LlamaEngine.answer_stream`, `complete_many`) on the real bundled SmolLM2 GGUF.
 
 Parallel sequences, the shared prompt cache and the grammar checked after
 sampling must not change what the model says: greedy answers begin as on the
@@ -10,10 +10,11 @@ chat works after a batch.
 from __future__ import annotations
 
 import json
+from collections import deque
 
 import pytest
 
-from ilabdesk.chat.engine import GenerationParams
+from ilabdesk.chat.engine import GenerationParams, Request
 from ilabdesk.chat.factory import open_engine
 from ilabdesk.sdg.teacher import object_schema, parse_json, text_field
 
@@ -116,3 +117,45 @@ def test_an_adapter_applies_to_batches_too(tmp_path, make_lora):
     # arithmetic decide later greedy ties: the start must agree, and differ from the base.
     assert together[0][:16] == alone[:16]
     assert together[0] != without and alone != without
+
+
+def test_requests_queued_while_answering_are_answered_with_their_own_settings(engine):
+    """answer_stream takes requests the caller adds as answers come back (the next step of an SDG unit)."""
+    queue = deque(Request(quiz(f), GenerationParams(temperature=0.8, max_tokens=60, seed=i, json_schema=QUESTION), ("quiz", i))
+                  for i, f in enumerate(FACTS))
+    answered = {}
+    for request, reply in engine.answer_stream(queue):
+        answered[request.key] = reply
+        if request.key[0] == "quiz":
+            queue.append(Request(conversation(QUESTIONS[0]), GREEDY, ("capital", request.key[1])))
+    assert set(answered) == {(kind, i) for kind in ("quiz", "capital") for i in range(len(FACTS))}
+    for key, reply in answered.items():
+        if key[0] == "quiz":
+            assert parse_json(reply, QUESTION) is not None, reply
+        else:
+            assert "Paris" in reply, reply
+
+
+def test_identical_prompts_are_evaluated_once_and_sampled_with_their_own_seeds(engine):
+    prompt = [{"role": "system", "content": "You write one question about a bridge of red stone. Reply in JSON."},
+              {"role": "user", "content": "Answer: The bridge of Ostra has eleven arches."}]
+    before = engine._decoder().stats["prompt_evaluated"]
+    params = [GenerationParams(temperature=1.0, max_tokens=40, seed=seed, json_schema=QUESTION) for seed in range(6)]
+    replies = engine.complete_many([prompt] * 6, params)
+    evaluated = engine._batch.stats["prompt_evaluated"] - before
+    # the first request evaluates the prompt; the others copy it and evaluate only its last token
+    assert evaluated <= engine.count_prompt_tokens(prompt) + 6, evaluated
+    assert len(set(replies)) > 1, replies
+
+
+def test_a_full_kv_cache_sends_requests_back_until_there_is_room():
+    """The room check is an estimate; if the cache fills anyway, the newest requests wait and start again."""
+    with open_engine(None, context_length=256, threads=1) as small:
+        decoder = small._decoder()
+        decoder.n_ctx = 10**6  # the room check lets every request start at once: the real cache must cope
+        story = conversation("Write a long story about a ship.")
+        replies = small.complete_many([story] * 6, GenerationParams(temperature=0.0, max_tokens=60))
+        assert decoder._limit < 6  # six 60-token replies do not fit in 256 cells
+        assert "Paris" in small.complete_many([conversation(QUESTIONS[0])], GREEDY)[0]
+        assert all(small.count_tokens(reply) >= 55 for reply in replies), replies
+    assert len({" ".join(reply.split()[:6]) for reply in replies}) == 1, replies

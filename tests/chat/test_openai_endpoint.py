@@ -10,10 +10,11 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import deque
 
 import pytest
 
-from ilabdesk.chat.engine import GenerationParams
+from ilabdesk.chat.engine import GenerationParams, Request
 from ilabdesk.chat.factory import open_engine
 from ilabdesk.chat.openai import OpenAIEngine, api_key_name, normalize_base_url, set_api_key
 from ilabdesk.errors import UserError
@@ -102,6 +103,20 @@ def test_complete_many_keeps_order_concurrently(server):
     assert len(answers) == 3
     assert "Paris" in answers[0] and "Paris" in answers[2]
     assert "4" in answers[1]
+
+
+def test_requests_queued_while_answering_are_answered_too(server):
+    """answer_stream keeps `concurrency` requests in flight and takes the ones added as answers come back."""
+    engine = OpenAIEngine(server, model="smol", api_key=KEY, concurrency=2)
+    queue = deque([Request(ask("What is 2 + 2? Answer with a number."), GREEDY, ("sum", 0)),
+                   Request(ask("What is 2 + 2? Answer with a number."), GREEDY, ("sum", 1))])
+    answered = {}
+    for request, answer in engine.answer_stream(queue):
+        answered[request.key] = answer
+        if request.key[0] == "sum":
+            queue.append(Request(ask("What is the capital of France?"), GREEDY, ("capital", request.key[1])))
+    assert set(answered) == {("sum", 0), ("sum", 1), ("capital", 0), ("capital", 1)}
+    assert all("4" in answered["sum", i] and "Paris" in answered["capital", i] for i in range(2)), answered
 
 
 def test_json_schema_output(server):

@@ -169,3 +169,22 @@ def test_a_question_that_only_names_the_topic_is_dropped():
     assert check_question("What is Vellmora?", answer, PASSAGE, topic=topic) == (False, "question_only_names_topic")
     assert check_question("Which sea is Vellmora in?", answer, PASSAGE, topic=topic) == (True, "")
     assert topic_words(["What is Vellmora?", "Where is Vellmora?"]) == frozenset()  # too few seeds to tell
+
+
+def test_a_question_near_copying_one_committed_meanwhile_is_dropped_at_commit():
+    """Units run side by side, so two may write the same question; the later unit in the plan loses it."""
+    from ilabdesk.sdg.knowledge import KnowledgeGenerator, KnowledgeUnit, UnitOutcome
+    from ilabdesk.sdg.prompts import load_prompts
+
+    generator = KnowledgeGenerator(load_prompts("smollm"), "x")
+    seed = SeedExample("s0", None, [("What is the capital of Vellmora?", "Its capital is Port Ambrel.")])
+    units = plan_units([Source("d0c0", PASSAGE)], [seed], per_seed=1, run_seed=1, leaf="x")
+    pair = {"question": "How tall is Mount Caradine?", "answer": "Mount Caradine rises 2,317 meters.",
+            "index": 2, "origin": "question", "context": PASSAGE}
+    first = generator.commit(units[0], UnitOutcome(pairs=[pair]))
+    again = generator.commit(units[0], UnitOutcome(pairs=[{**pair, "question": "how tall is mount Caradine?"},
+                                                          {**pair, "question": "Who is the chief elder?"}]))
+    assert (first.kept, len(first.samples)) == (1, 2)  # with and without its context
+    assert (again.kept, again.dropped["duplicate"]) == (1, 1)
+    assert [s["metadata"]["question"] for s in again.samples] == ["Who is the chief elder?"] * 2
+    assert isinstance(units[0], KnowledgeUnit) and not again.pairs

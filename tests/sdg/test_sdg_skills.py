@@ -32,8 +32,8 @@ GROUNDED = [
 @pytest.mark.parametrize("seeds, grounded", [(FREEFORM, False), (GROUNDED, True)], ids=["freeform", "grounded"])
 def test_every_attempt_is_accounted_for(teacher, seeds, grounded):
     attempts = 1 if grounded else 2  # a grounded attempt also writes a whole new context: slow on CPU
-    generator = SkillGenerator(teacher, load_prompts("smollm"), "skills_x", seeds, grounded, attempts=attempts, judge=True)
-    outcome = generator.run(seeds[0], run_seed=5)
+    generator = SkillGenerator(load_prompts("smollm"), "skills_x", seeds, grounded, attempts=attempts, judge=True)
+    outcome = generator.commit(seeds[0], teacher.run_one(generator.steps(seeds[0], run_seed=5)))
     assert outcome.generated == attempts
     assert outcome.kept + sum(outcome.dropped.values()) == attempts, outcome.dropped
     assert len(outcome.samples) == outcome.kept
