@@ -92,8 +92,18 @@ def plan_leaf(qna: Path, engine, samples_per_seed: int, run_seed: int, chunk_tok
                 sources.append(Source(f"d{doc_index}c{chunk_index}", chunk))
     plan.chunks = len(sources)
     # The seed contexts are the passages the user chose as the ones that matter: each also
-    # gets its own unit with its own seed, so their facts get the most questions.
-    sources += [Source(f"ctx{seed.id[1:]}", seed.context, seed.id) for seed in seeds if seed.context]
+    # gets its own unit with its own seed, so their facts get the most questions. A context
+    # found in a chunk is shown as that chunk and planned right after it (see Source.shown).
+    for seed in seeds:
+        if seed.context:
+            context = Source(f"ctx{seed.id[1:]}", seed.context, seed.id)
+            flat = " ".join(seed.context.split())
+            chunk = next((i for i, s in enumerate(sources) if not s.seed_id and flat in " ".join(s.text.split())), None)
+            if chunk is None:
+                sources.append(context)
+            else:
+                context.shown = sources[chunk].text
+                sources.insert(chunk + 1 + sum(1 for s in sources[chunk + 1:] if s.shown == context.shown), context)
     plan.units = [(u.id, u) for u in plan_units(sources, seeds, samples_per_seed, run_seed, name)]
     return plan
 

@@ -60,6 +60,9 @@ class Source:
     id: str
     text: str
     seed_id: str | None = None  # set for a seed's context: paired with that seed only
+    # The passage the teacher is shown, when wider than `text`: a seed context inside a document
+    # chunk is shown that chunk, so its prompts share the chunk units' prefix in llama.cpp's cache.
+    shown: str | None = None
 
 
 @dataclass
@@ -179,7 +182,8 @@ class KnowledgeGenerator:
 
     def _paraphrase_prompt(self, passage: str, question: str) -> list[Message]:
         """The rewrite request starts with the same system message (the passage) as the unit's
-        question prompts, so llama.cpp keeps the passage in its cache across all calls of a chunk."""
+        question prompts, so llama.cpp keeps the passage in its cache across all calls of a chunk.
+        The instruction comes once, before the examples; each request adds only its question."""
         system = self.prompts["knowledge_qa" if self.answer_mode == "free" else "knowledge_question"]["system"]
         template = self.prompts["paraphrase"]
         messages: list[Message] = [{"role": "system", "content": render(system, passage=passage)}]
@@ -187,6 +191,8 @@ class KnowledgeGenerator:
             messages.append({"role": "user", "content": render(template["user"], question=original)})
             messages.append({"role": "assistant", "content": '{"question": "' + json_text(rewritten) + '"}'})
         messages.append({"role": "user", "content": render(template["user"], question=question)})
+        if template.get("instruction"):
+            messages[1]["content"] = f"{template['instruction']}\n\n{messages[1]['content']}"
         return messages
 
     def _judge_prompt(self, passage: str, question: str, answer: str) -> list[Message]:
@@ -204,6 +210,7 @@ class KnowledgeGenerator:
         seed = unit_seed(run_seed, self.leaf, unit.id)
         candidates = answer_candidates(unit.source.text)
         passage = unit.source.text.strip()
+        shown = (unit.source.shown or passage).strip()
 
         # 1-2. a question (and in free mode an answer) for each chosen sentence. On the unit of a
         # seed's own context, the seed's answers are asked about too: they are the facts the user
@@ -215,10 +222,10 @@ class KnowledgeGenerator:
         seed_pairs = [{"question": q, "answer": a, "index": len(candidates) + k, "origin": "seed"}
                       for k, (q, a) in enumerate(qas)]
         # words a question may use: the passage's, and on a seed's unit its Q&A's (they name the topic)
-        known = "\n".join([passage, *(f"{q} {a}" for q, a in qas)])
+        known = "\n".join([shown, *(f"{q} {a}" for q, a in qas)])
         focus = [(i, pool[i]) for i in [*unit.answers, *(p["index"] for p in seed_pairs)]]
         schema = QUESTION_ANSWER if self.answer_mode == "free" else QUESTION
-        conversations = [self.question_prompt(passage, unit.seed, sentence) for _, sentence in focus]
+        conversations = [self.question_prompt(shown, unit.seed, sentence) for _, sentence in focus]
         # Each round asks again with another sampling seed: the prompts share their prefix, so
         # a second question for the same answer costs llama.cpp only the reply.
         rounds = range(self.questions_per_answer)
@@ -253,7 +260,7 @@ class KnowledgeGenerator:
         questions = [p for p in fresh if p["origin"] == "question"]
         rounds = [(questions if r < self.paraphrases else []) + (seed_pairs if r < self.seed_paraphrases else [])
                   for r in range(max(self.paraphrases, self.seed_paraphrases if seed_pairs else 0))]
-        prompts = [self._paraphrase_prompt(passage, p["question"]) for originals in rounds for p in originals]
+        prompts = [self._paraphrase_prompt(shown, p["question"]) for originals in rounds for p in originals]
         seeds = [seed + 1 + r for r, originals in enumerate(rounds) for _ in originals]
         # sampled hotter than the questions: a small teacher at 0.7 rewrites a question the same way every time
         replies = iter((yield json_ask(prompts, QUESTION, seeds, max_tokens=80, temperature=1.0)))

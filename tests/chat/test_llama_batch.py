@@ -159,3 +159,20 @@ def test_a_full_kv_cache_sends_requests_back_until_there_is_room():
         assert "Paris" in small.complete_many([conversation(QUESTIONS[0])], GREEDY)[0]
         assert all(small.count_tokens(reply) >= 55 for reply in replies), replies
     assert len({" ".join(reply.split()[:6]) for reply in replies}) == 1, replies
+
+
+def test_a_json_reply_opens_with_the_text_its_schema_fixes_fed_with_the_prompt(engine):
+    from ilabdesk.chat.batch import json_opening
+
+    assert json_opening(QUESTION) == '{"question": "'
+    assert json_opening({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}) == ""
+    assert json_opening({"type": "string"}) == ""
+    decoder = engine._decoder()
+    sampled = decoder.stats["generated"]
+    params = GenerationParams(temperature=0.0, max_tokens=60, json_schema=QUESTION)
+    replies = engine.complete_many([quiz(f) for f in FACTS], params)
+    assert all(reply.startswith('{"question": "') and parse_json(reply, QUESTION) for reply in replies), replies
+    # the opening's tokens were evaluated with the prompt, not sampled one by one
+    assert decoder.stats["generated"] - sampled <= sum(engine.count_tokens(r) for r in replies) - 3 * len(replies)
+    number = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    assert json.loads(engine.complete_many([quiz(FACTS[0])], params.with_(json_schema=number))[0])["n"] is not None

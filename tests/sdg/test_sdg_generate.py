@@ -158,7 +158,7 @@ def test_resume_after_sigkill(tmp_path, engine):
     journal = read_jsonl(out / ".sdg" / "journal.jsonl")
     finished_before = {r["unit"] for r in journal}
     assert 1 <= len(finished_before) < 4
-    kept_before = [line for path in paths for line in path.read_text().splitlines()
+    kept_before = [line for path in paths if path.exists() for line in path.read_text().splitlines()
                    if line.strip() and json.loads(line)["metadata"]["unit"] in finished_before]
 
     events = run_generate(leaf, out, engine)  # the same settings as the command line above
@@ -189,3 +189,22 @@ def test_no_usable_facts_is_an_error_not_an_empty_dataset(tmp_path, engine):
         run_generate(leaf, tmp_path / "data", engine)
     summary = json.loads((tmp_path / "data" / "summary.json").read_text())
     assert summary["kept"] == 0 and summary["samples"] == 2  # only the seed itself, with and without its context
+
+
+def test_a_seed_context_found_in_a_chunk_is_shown_as_that_chunk_right_after_it(tmp_path, engine):
+    """Its unit then shares the chunk units' prompts (passage and seed shots) in llama.cpp's cache."""
+    from ilabdesk.sdg.generate import plan_leaf
+    from ilabdesk.sdg.knowledge import KnowledgeGenerator
+    from ilabdesk.sdg.prompts import load_prompts
+
+    plan = plan_leaf(make_leaf(tmp_path), engine, samples_per_seed=1, run_seed=1, chunk_tokens=500)
+    # the second seed's context is a sentence of the document, the first one's is reworded
+    assert [unit_id for unit_id, _ in plan.units] == ["d0c0/s0", "d0c0/s1", "ctx1/s1", "ctx0/s0"]
+    units = dict(plan.units)
+    assert units["ctx1/s1"].source.shown == units["d0c0/s1"].source.text
+    assert units["ctx0/s0"].source.shown is None
+    generator = KnowledgeGenerator(load_prompts("smollm"), plan.name)
+    asks = {unit_id: next(generator.steps(units[unit_id], 1)) for unit_id in ("d0c0/s1", "ctx1/s1")}
+    chunk_prompt, context_prompt = (asks[u].conversations[0] for u in ("d0c0/s1", "ctx1/s1"))
+    assert context_prompt[:-1] == chunk_prompt[:-1]  # the same system message and shots
+    assert "Ada Voss" in context_prompt[-1]["content"]  # asked about its own sentences

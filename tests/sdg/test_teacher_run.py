@@ -42,7 +42,7 @@ def test_units_run_side_by_side_and_results_keep_the_plan_order(teacher):
     assert started[:2] == ["Arden", "Brill"]
     for key, (name, replies) in results:
         assert len(replies) == 2 * (3 if key == "slow" else 1)
-        assert sum(r is not None for r in replies) >= len(replies) // 2, replies
+        assert all(r is None or r["question"] for r in replies), replies  # parsed, or None when cut off
 
 
 def test_a_cancelled_run_stops_between_replies_and_leaves_the_engine_usable(teacher):
