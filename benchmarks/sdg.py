@@ -6,7 +6,10 @@ Prints:
   (same engine, same thread count; target >= 0.9 means SDG adds little
   overhead around the model: prompt reuse, short prompts, no wasted calls).
   Counted: tokens of the teacher's replies (re-tokenized) per second of the
-  whole SDG wall time, and per second the teacher was busy; raw decode is one
+  whole SDG wall time, and per second the teacher was busy. A JSON reply's
+  opening that its schema fixes ({"question": ") is part of the reply but is
+  fed with the prompt instead of sampled token by token (jump-forward
+  decoding); how many tokens that was is printed too. Raw decode is one
   conversation with a short prompt and a free 96-token reply, measured before
   and after SDG. On a machine other programs load, wall seconds measure the
   scheduler as much as the code, so the same rates are also given per CPU
@@ -246,7 +249,8 @@ def embedded(leaf: Path, root: Path, samples_per_seed: int, threads: int) -> Non
     print(f"{'teacher busy share of SDG wall time':46} {summary['teacher_seconds'] / summary['wall_s']:>10.2f}")
     if batch_stats:
         print(f"{'prompt tokens evaluated / reused from cache':46} {batch_stats['prompt_evaluated']:>5} / {batch_stats['prompt_reused']}")
-        print(f"{'grammar resamples / generated tokens':46} {batch_stats['grammar_resamples']:>5} / {batch_stats['generated']}")
+        print(f"{'reply tokens sampled / fed as JSON openings':46} {batch_stats['generated']:>5} / {batch_stats['opening']}")
+        print(f"{'grammar resamples / sampled tokens':46} {batch_stats['grammar_resamples']:>5} / {batch_stats['generated']}")
     print(f"{'dropped by reason':46} {json.dumps(summary['dropped'])}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 

@@ -140,8 +140,10 @@ class BatchDecoder:
         self._piece = ctypes.create_string_buffer(256)
         self._schemas: dict[str, tuple[str, list[int]]] = {}  # grammar and opening tokens, by schema
         self._limit = width  # slots that fit in the KV cache together, lowered when it fills up
-        # Counters for benchmarks: prompt tokens evaluated vs reused from the cache, decode calls.
-        self.stats = {"prompt_evaluated": 0, "prompt_reused": 0, "generated": 0, "decodes": 0, "grammar_resamples": 0}
+        # Counters for benchmarks: prompt tokens evaluated vs reused from the cache, tokens sampled
+        # and JSON openings fed with the prompt, decode calls.
+        self.stats = {"prompt_evaluated": 0, "prompt_reused": 0, "generated": 0, "opening": 0, "decodes": 0,
+                      "grammar_resamples": 0}
 
     # --- public -------------------------------------------------------------------
 
@@ -176,6 +178,7 @@ class BatchDecoder:
                     waiting.popleft()
                     slots.append(slot)
                     self.stats["prompt_reused"] += slot.base
+                    self.stats["opening"] += len(self._schema(slot.params)[1])
                 if not slots:
                     return
                 for slot in self._step(slots):  # sent back by a full KV cache: start again later
