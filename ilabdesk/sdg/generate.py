@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ilabdesk.chat.engine import ChatEngine
 from ilabdesk.cpu import free_cores
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
@@ -108,7 +109,7 @@ def plan_leaf(qna: Path, engine, samples_per_seed: int, run_seed: int, chunk_tok
     return plan
 
 
-def lanes(engine) -> int:
+def lanes(engine: ChatEngine) -> int:
     """Units to run side by side: enough that a batching engine or an endpoint always has
     requests waiting (a unit asks for about 4-12 replies at a time); one for an engine that
     answers one request at a time, where more would only hold finished units back."""
