@@ -170,12 +170,14 @@ class BatchDecoder:
                         first = False
                     waiting.extend((key, tokens + self._schema(params)[1], params) for key, tokens, params in arrivals)
                 while waiting and len(slots) < self._limit:
-                    slot = self._start(*waiting[0], slots)
+                    key, tokens, params = waiting[0]
+                    length, entry, leader = self._share(tokens, slots)
                     # Room in the KV cache for every running reply (slots mostly share one prompt's cells).
-                    if slots and sum(s.cells for s in slots) + slot.cells + max(s.base for s in [*slots, slot]) > self.n_ctx:
-                        self._finish(slot)  # no room for its reply yet
-                        break
+                    cells = len(tokens) - length + params.max_tokens
+                    if slots and sum(s.cells for s in slots) + cells + max(length, *(s.base for s in slots)) > self.n_ctx:
+                        break  # no room for its reply yet
                     waiting.popleft()
+                    slot = self._start(key, tokens, params, slots, length, entry, leader)
                     slots.append(slot)
                     self.stats["prompt_reused"] += slot.base
                     self.stats["opening"] += len(self._schema(slot.params)[1])
@@ -278,33 +280,32 @@ class BatchDecoder:
 
     # --- one slot -------------------------------------------------------------------
 
-    def _start(self, key: Any, prompt: list[int], params: GenerationParams, slots: list[_Slot]) -> _Slot:
-        """A slot for `prompt` in a free sequence, holding the longest prefix it can share.
-
-        The prefix comes from a cached prompt or, if longer, from a running slot's
-        prompt: when that slot has not evaluated it yet, the new one waits for it
-        (a unit's requests arrive together and share the passage: it is evaluated once).
-        """
-        C = self.C
-        used = {slot.seq for slot in slots}
-        seq = next(s for s in self.work_seqs if s not in used)
-        C.llama_memory_seq_rm(self.mem, seq, -1, -1)
+    def _share(self, prompt: list[int], slots: list[_Slot]) -> tuple[int, _Entry | None, _Slot | None]:
+        """How many of `prompt`'s first tokens a new slot can take over, and from where: a cached
+        prompt, or a running slot whose prompt shares more (if that slot has not evaluated them
+        yet, the new one waits for it: a unit's requests arrive together and share the passage)."""
         best, length = self._best(prompt)
         leader = max(slots, key=lambda slot: common_prefix(slot.prompt, prompt), default=None)
         shared = common_prefix(leader.prompt, prompt) if leader else 0
         # the last prompt token is fed to get its logits
         length, shared = min(length, len(prompt) - 1), min(shared, len(prompt) - 1)
         if shared > length:
-            length, best = shared, None
-            if leader.leader is None and leader.pos >= shared:  # already evaluated: copy it now
-                C.llama_memory_seq_cp(self.mem, leader.seq, seq, 0, shared)
-                leader = None
-        else:
+            return shared, None, leader
+        return (length, best, None) if best is not None and length > 0 else (0, None, None)
+
+    def _start(self, key: Any, prompt: list[int], params: GenerationParams, slots: list[_Slot],
+               length: int, entry: _Entry | None, leader: _Slot | None) -> _Slot:
+        """A slot for `prompt` in a free sequence, holding its first `length` tokens from `entry` or
+        `leader` (see `_share`)."""
+        C = self.C
+        used = {slot.seq for slot in slots}
+        seq = next(s for s in self.work_seqs if s not in used)
+        C.llama_memory_seq_rm(self.mem, seq, -1, -1)
+        if leader is not None and leader.leader is None and leader.pos >= length:  # already evaluated: copy it now
+            C.llama_memory_seq_cp(self.mem, leader.seq, seq, 0, length)
             leader = None
-            if best is not None and length > 0:
-                C.llama_memory_seq_cp(self.mem, best.seq, seq, 0, length)
-            else:
-                length = 0
+        elif entry is not None:
+            C.llama_memory_seq_cp(self.mem, entry.seq, seq, 0, length)
         chain = C.llama_sampler_chain_init(C.llama_sampler_chain_default_params())
         # The sampler llama-cpp-python's create_chat_completion builds (top_k 40, min_p 0.05).
         if params.temperature <= 0:

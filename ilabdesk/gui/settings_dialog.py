@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ilabdesk.errors import UserError
 from ilabdesk.gui.background import run_in_background
+from ilabdesk.training.config import BACKENDS, PRECISIONS
 
 def teacher_model(config: dict[str, Any]) -> str | None:
     """The teacher as a model string for jobs: None (embedded), a GGUF path, or "URL#model"."""
@@ -143,12 +144,12 @@ class SettingsDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         self.backend = QComboBox()
-        self.backend.addItems(["auto", "torch", "mlx"])
+        self.backend.addItems(list(BACKENDS))
         self.backend.setCurrentText(training["backend"])
         form.addRow("Backend", self.backend)
         self.precision = QComboBox()
-        for value, label in (("auto", "auto (bf16 where the processor has it)"), ("fp32", "fp32"), ("bf16", "bf16")):
-            self.precision.addItem(label, value)
+        for value in PRECISIONS:
+            self.precision.addItem("auto (bf16 where the processor has it)" if value == "auto" else value, value)
         self.precision.setCurrentIndex(self.precision.findData(training["precision"]))
         form.addRow("Precision", self.precision)
         self.spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
