@@ -2,7 +2,9 @@
 
 Every output a user could lose (qna.yaml, datasets, adapters, GGUF files,
 config) goes through here: write to a temporary file in the same folder, fsync,
-then rename over the final name.
+then rename over the final name. The write goes to the file a symbolic link
+points at (the link stays a link), keeps the mode of the file it replaces,
+and refuses to replace a file the user made read-only.
 
 The fsync can wait for the disk: 400 ms measured here while another program
 wrote a large file. The UI thread therefore passes `durable=False` for its own
@@ -14,22 +16,44 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_NEW_FILE_MODE = 0o666 & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it over `path` only on success."""
+    from ilabdesk.errors import UserError
+
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = _NEW_FILE_MODE
+    if not mode & stat.S_IWUSR:
+        raise UserError(f"{path}: the file is read-only, so it was left as it is",
+                        hint="make it writable (chmod u+w) if it should be replaced, or choose another output")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, mode)
         if durable:
             sync_file(tmp_path)
         os.replace(tmp_path, path)

@@ -19,18 +19,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--teacher", metavar="MODEL|URL", help="teacher model: library name, GGUF path or "
                         "OpenAI-compatible URL (URL#model); default: the embedded model")
     parser.add_argument("--samples-per-seed", type=int, default=5, metavar="N",
-                        help="answer sentences asked about per seed example and document chunk (default 5)")
+                        help="skills: new examples the teacher writes per seed example (default 5)")
     parser.add_argument("--paraphrases", type=int, default=2, metavar="N",
                         help="rewordings of each knowledge question, each with its own seed (default 2)")
     parser.add_argument("--seed-paraphrases", type=int, default=2, metavar="N",
                         help="rewordings of each seed question, answered with the seed's answer (default 2)")
-    parser.add_argument("--replay", type=int, default=40, metavar="N",
+    parser.add_argument("--replay", type=int, default=100, metavar="N",
                         help="everyday prompts the student answers itself, trained on alongside the leaves so "
-                        "it keeps what it knew (default 40, all of the bundled ones; 0 = none)")
+                        "it keeps what it knew (default 100, all of the bundled ones; 0 = none)")
     parser.add_argument("--student", metavar="MODEL", help="the model that will be trained, for the replay data "
                         "(default: the configured default model)")
     parser.add_argument("--questions-per-answer", type=int, default=2, metavar="N",
                         help="knowledge questions asked for each answer sentence, with different seeds (default 2)")
+    parser.add_argument("--questions-per-fact", type=int, default=4, metavar="N",
+                        help="differently worded questions kept for every fact-bearing sentence of the documents; "
+                        "short ones are retried, then get questions made from the sentence (default 4)")
+    parser.add_argument("--retries", type=int, default=2, metavar="N",
+                        help="extra teacher rounds for sentences that have too few questions (default 2)")
+    parser.add_argument("--document-questions", type=int, default=20, metavar="N",
+                        help="document questions per knowledge leaf set aside for the evaluation, never trained "
+                        "on (default 20; 0 = none)")
+    parser.add_argument("--skill-inputs", type=int, default=10, metavar="N",
+                        help="new inputs per skill leaf set aside for the evaluation, never trained on "
+                        "(default 10; 0 = none)")
     parser.add_argument("--judge", action=argparse.BooleanOptionalAction, default=None,
                         help="let the teacher judge each pair (default: on, except with the embedded 135M teacher, "
                         "whose verdicts are noise; grounding checks always run)")
@@ -63,6 +74,10 @@ def _run(args: argparse.Namespace) -> int:
         "paraphrases": args.paraphrases,
         "seed_paraphrases": args.seed_paraphrases,
         "questions_per_answer": args.questions_per_answer,
+        "questions_per_fact": args.questions_per_fact,
+        "retries": args.retries,
+        "document_questions": args.document_questions,
+        "skill_inputs": args.skill_inputs,
         "replay": args.replay,
         "student": args.student,
         "judge": args.judge,

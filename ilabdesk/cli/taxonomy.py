@@ -83,6 +83,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".md, .pdf, .docx, .txt ... files")
     p.add_argument("--draft-seeds", action="store_true", help="let the teacher draft seed Q&A from the text")
     p.add_argument("--teacher", help="teacher model (library name, GGUF path or endpoint URL)")
+    p.add_argument("--on-clash", choices=("ask", "replace", "keep-both"), default="ask",
+                   help="when a different document of the same name is already there: stop and say so (ask, "
+                   "the default), replace it (git keeps the old one) or keep both")
     p.add_argument("--json", action="store_true", help="print raw JSON-line events")
     p.set_defaults(func=_ingest)
 
@@ -264,5 +267,6 @@ def _ingest(args: argparse.Namespace) -> int:
         "files": [str(f.resolve()) for f in args.files],
         "draft_seeds": bool(args.draft_seeds),
         "teacher": args.teacher,
+        "on_clash": args.on_clash,
     }
     return run_in_terminal("ingest", job_args, json_lines=args.json)

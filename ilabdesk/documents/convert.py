@@ -113,31 +113,47 @@ def _pdf_pages(path: Path) -> list[str]:
 
 
 def _reflow(page: str) -> str:
-    """Join the hard-wrapped lines of a PDF page into paragraphs.
+    """Join the hard-wrapped lines of a PDF page into paragraphs, and find its headings.
 
-    PDF text comes one visual line at a time; a blank line (or a line ending a
-    sentence followed by a short line) separates paragraphs. Words split by a
-    hyphen at the line end are rejoined.
+    PDF text comes one visual line at a time, often with no blank line between
+    paragraphs. A blank line, or a line that ends a sentence well short of the
+    page's usual line width, ends a paragraph; a short line without closing
+    punctuation that follows a finished sentence is a heading (kept apart, so
+    "The Cheeses" is not read as the start of the next sentence). Words split
+    by a hyphen at the line end are rejoined.
     """
-    page = page.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [raw.strip() for raw in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lengths = sorted(len(line) for line in lines if line)
+    width = lengths[int(len(lengths) * 0.8)] if lengths else 0
     paragraphs: list[str] = []
     current: list[str] = []
-    for raw in page.split("\n"):
-        line = raw.strip()
+
+    def close() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for index, line in enumerate(lines):
         if not line:
-            if current:
-                paragraphs.append(" ".join(current))
-                current = []
+            close()
             continue
         if current and current[-1].endswith("-") and line[:1].islower():
             current[-1] = current[-1][:-1] + line
             continue
-        if re.match(r"^([-*\u2022]|\d+[.)])\s", line) and current:
-            paragraphs.append(" ".join(current))
-            current = []
+        if re.match(r"^([-*\u2022]|\d{1,3}[.)])\s", line):
+            close()
+        following = next((n for n in lines[index + 1:] if n), "")
+        finished = not current or current[-1].endswith((".", "!", "?", ":", '"', "\u201d", ")"))
+        short = len(line) < 0.6 * width
+        if (finished and short and line[:1].isupper() and not line.endswith((".", "!", "?", ",", ";", ":"))
+                and len(line.split()) <= 10 and following[:1].isupper()):
+            close()
+            paragraphs.append(f"## {line}")
+            continue
         current.append(line)
-    if current:
-        paragraphs.append(" ".join(current))
+        if line.endswith((".", "!", "?", '"', "\u201d")) and len(line) < 0.75 * width:
+            close()
+    close()
     return "\n\n".join(re.sub(r"^\u2022\s*", "- ", p) for p in paragraphs)
 
 

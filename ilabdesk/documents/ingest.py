@@ -5,8 +5,11 @@ commit (`document: {repo, commit, patterns}`), so the leaf is reproducible
 and shareable. `ingest` makes that painless: it keeps a local git repo per
 leaf (created on first use under `<data>/documents/<leaf>`, or the leaf's
 existing local repo), stores each original file under `originals/` and its
-Markdown conversion at the top (InstructLab's patterns match .md), commits,
-and points the leaf at the new commit.
+Markdown conversion at the top (InstructLab's patterns match .md), commits
+those files and nothing else of the repo, and points the leaf at the new
+commit by rewriting only its `document:` block (the leaf's comments and layout
+stay). A document whose name is taken by a different file is not overwritten
+unless the user says so (`on_clash`). Skill leaves take no documents.
 
 It can also ask the teacher to draft seed examples (contexts and Q&A) from
 the document, written next to the leaf as `qna.draft.yaml` for the user to
@@ -16,7 +19,6 @@ review and copy: never merged into the leaf silently.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,7 @@ from typing import Any
 
 from ilabdesk.documents.convert import SUPPORTED_SUFFIXES, to_markdown
 from ilabdesk.errors import UserError
-from ilabdesk.fileio import atomic_write_text
+from ilabdesk.fileio import atomic_write_bytes
 from ilabdesk.settings import paths
 
 _GIT_IDENTITY = ("-c", "user.name=ilabdesk", "-c", "user.email=ilabdesk@localhost")
@@ -67,6 +69,43 @@ def _leaf_repo(leaf) -> Path:
     return default_repo(leaf)
 
 
+CLASH_CHOICES = ("ask", "replace", "keep-both")
+
+
+def _same_repo(leaf, repo: Path) -> bool:
+    """Is the leaf's `document.repo` (a path, relative path or file:// URL) this folder?"""
+    from ilabdesk.taxonomy.documents import local_repo_path
+
+    document = leaf.data.get("document")
+    written = document.get("repo") if isinstance(document, dict) else None
+    if not isinstance(written, str) or not written:
+        return False
+    try:
+        return local_repo_path(written, leaf.dir).resolve() == repo.resolve()
+    except (OSError, ValueError):
+        return False
+
+
+def _place(repo: Path, name: str, data: bytes, on_clash: str) -> str | None:
+    """The file name `data` goes to in `repo`; None when the same content is there already."""
+    target = repo / name
+    if not target.exists():
+        return name
+    if target.read_bytes() == data:
+        return None
+    if on_clash == "replace":
+        return name
+    if on_clash == "keep-both":
+        stem, suffix = Path(name).stem, Path(name).suffix
+        number = 2
+        while (repo / f"{stem}-{number}{suffix}").exists():
+            number += 1
+        return f"{stem}-{number}{suffix}"
+    raise UserError(f"{target}: a different document of this name is already in the leaf's document repo",
+                    hint="rename your file, or choose to replace it or keep both (ilabdesk taxonomy ingest "
+                    "--on-clash replace|keep-both)")
+
+
 def _git(repo: Path, *args: str) -> str:
     from ilabdesk.taxonomy.gitcmd import run_git
 
@@ -80,12 +119,23 @@ def ingest_events(
     draft_seeds: bool = False,
     teacher: str | None = None,
     engine=None,
+    on_clash: str = "ask",
 ) -> Iterator[Any]:
-    """`ingest` as a stream of job events; the last one is `done` with the result's fields."""
-    from ilabdesk.jobs.events import Event
-    from ilabdesk.taxonomy.leaf import load_leaf, save_leaf
+    """`ingest` as a stream of job events; the last one is `done` with the result's fields.
 
+    `on_clash` says what happens when a document's name is taken by a different
+    file in the repo: "ask" stops with a message before anything is written,
+    "replace" overwrites it (git keeps the old version), "keep-both" adds a number.
+    """
+    from ilabdesk.jobs.events import Event
+    from ilabdesk.taxonomy.leaf import load_leaf, write_document_block
+
+    if on_clash not in CLASH_CHOICES:
+        raise UserError(f"unknown choice for a name clash: {on_clash!r}", hint="use " + ", ".join(CLASH_CHOICES))
     leaf = load_leaf(leaf_path)
+    if leaf.kind != "knowledge":
+        raise UserError(f"{leaf.path}: only knowledge leaves take documents; this is a skill leaf",
+                        hint="add the document to a knowledge leaf (ilabdesk taxonomy new knowledge ...)")
     if not files:
         raise UserError("no documents given", hint="name one or more .md, .txt, .pdf, .docx or .html files")
     sources = [Path(f) for f in files]
@@ -114,26 +164,39 @@ def ingest_events(
     if run_git(repo, "rev-parse", "--git-dir", check=False).returncode != 0:
         _git(repo, "init", "-q")
         yield Event.log(f"created document repo {repo}")
+    # Decide every name before writing anything, so a clash stops the ingestion with the repo untouched.
+    writes: list[tuple[str, bytes]] = []  # (path in the repo, content)
+    markdown: list[str] = []
     for source, name, text in converted:
         if source.suffix.lower() not in (".md", ".markdown"):
-            target = repo / "originals" / source.name
-            target.parent.mkdir(exist_ok=True)
-            shutil.copyfile(source, target)
-        atomic_write_text(repo / name, text)
-    _git(repo, "add", "-A")
-    if _git(repo, "status", "--porcelain"):
-        _git(repo, "commit", "-q", "-m", "Add " + ", ".join(s.name for s in sources))
+            original = _place(repo, f"originals/{source.name}", source.read_bytes(), on_clash)
+            if original:
+                writes.append((original, source.read_bytes()))
+        data = text.encode("utf-8")
+        placed = _place(repo, name, data, on_clash)
+        if placed:
+            writes.append((placed, data))
+        markdown.append(placed or name)
+    for relative, data in writes:
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(repo / relative, data)
+    if writes:
+        # only the ingested files: the user's other changes in the repo stay uncommitted
+        _git(repo, "add", "--", *(relative for relative, _ in writes))
+        if _git(repo, "diff", "--cached", "--name-only", "--", *(relative for relative, _ in writes)):
+            _git(repo, "commit", "-q", "-m", "Add " + ", ".join(s.name for s in sources), "--",
+                 *(relative for relative, _ in writes))
     commit = _git(repo, "rev-parse", "HEAD")
 
     document = leaf.data.get("document") if isinstance(leaf.data.get("document"), dict) else {}
-    patterns = [p for p in (document.get("patterns") or []) if isinstance(p, str)]
-    if str(document.get("repo") or "") != str(repo):
-        patterns = []  # patterns of another repo mean nothing here
-    for _, name, _ in converted:
+    same = _same_repo(leaf, repo)
+    patterns = [p for p in (document.get("patterns") or []) if isinstance(p, str)] if same else []
+    for name in markdown:
         if name not in patterns and "*.md" not in patterns:
             patterns.append(name)
-    leaf.data["document"] = {"repo": str(repo), "commit": commit, "patterns": patterns}
-    save_leaf(leaf)
+    # the repo stays written as the user wrote it (a file:// URL, a relative path) when it is this one
+    repo_text = str(document["repo"]) if same else str(repo)
+    write_document_block(leaf.path, repo_text, commit, patterns)
     yield Event.artifact(leaf.path, "leaf", f"{leaf.path}: document -> {repo} @ {commit[:12]}, patterns {patterns}")
 
     draft = None
@@ -147,7 +210,7 @@ def ingest_events(
         f"ingested {len(converted)} document(s) into {repo}",
         repo=str(repo),
         commit=commit,
-        markdown=[name for _, name, _ in converted],
+        markdown=markdown,
         draft=str(draft) if draft else None,
     )
 
@@ -159,10 +222,12 @@ def ingest(
     draft_seeds: bool = False,
     teacher: str | None = None,
     engine=None,
+    on_clash: str = "ask",
 ) -> IngestResult:
     """Copy and convert `files` into the leaf's document repo, commit, and update the leaf."""
     result: dict[str, Any] = {}
-    for event in ingest_events(leaf_path, files, draft_seeds=draft_seeds, teacher=teacher, engine=engine):
+    for event in ingest_events(leaf_path, files, draft_seeds=draft_seeds, teacher=teacher, engine=engine,
+                               on_clash=on_clash):
         if event.type == "done":
             result = event.data
     return IngestResult(

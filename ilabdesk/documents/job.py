@@ -1,6 +1,7 @@
 """The "ingest" job: add documents to a knowledge leaf (and optionally draft seed examples).
 
-Args (JSON): {"leaf": path, "files": [paths], "draft_seeds": bool, "teacher": model | URL | None}.
+Args (JSON): {"leaf": path, "files": [paths], "draft_seeds": bool, "teacher": model | URL | None,
+"on_clash": "ask" | "replace" | "keep-both" (a different document of the same name is already there)}.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         list(args.get("files") or []),
         draft_seeds=bool(args.get("draft_seeds")),
         teacher=args.get("teacher"),
+        on_clash=args.get("on_clash") or "ask",
     ):
         cancel.check()
         yield event

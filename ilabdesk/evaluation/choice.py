@@ -1,13 +1,14 @@
-"""Multiple-choice questions built from a leaf's documents, like InstructLab's MMLU-branch.
+"""Multiple-choice questions on a document's facts, like InstructLab's MMLU-branch.
 
-A sentence of the document with one fact blanked out is the question; the
-fact is the right option and other facts *of the same type* from the same
-document (years with years, numbers with numbers, names with names) are the
-distractors, so the options all look plausible and only knowing the document
-helps. The right answer's position rotates over the questions, so a model
-with a favourite letter scores chance. Everything is derived from the text
-with a seeded shuffle: the same
-document always gives the same questions, and re-runs are comparable.
+Each item is a real question about one fact of the document, with that fact
+and up to three other facts *of the same kind* from the same document as the
+options (years with years, amounts of the same unit with amounts, names with
+names), so all options look plausible and only knowing the document helps.
+With a dataset, the questions are its document questions (sdg.heldout); for
+a bare document, the echo questions of its sentences (sdg.facts). The right
+answer's position is shuffled in turn (a model with a favourite letter
+scores chance) and distractors are drawn with a fixed seed: the same
+document always gives the same items, and re-runs are comparable.
 
 The model answers freely; the option it picked is the one whose text (or
 letter) its answer names, so no logprob API is needed and endpoints work too.
@@ -20,96 +21,41 @@ import random
 import re
 
 from ilabdesk.evaluation.questions import EvalItem
-from ilabdesk.evaluation.scoring import STOPWORDS, contains_fact, tokens
+from ilabdesk.evaluation.scoring import contains_fact
 
 LETTERS = "ABCD"
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
-_NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*\b")
 
 
-def sentences(markdown: str) -> list[str]:
-    """Prose sentences of a Markdown text (headings, tables, code and list markers dropped)."""
-    text = re.sub(r"(?ms)^```.*?^```", " ", markdown)
-    text = re.sub(r"(?s)<!--.*?-->", "\n\n", text)  # page markers of converted PDFs
-    paragraphs = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = [ln.strip() for ln in block.splitlines()]
-        lines = [re.sub(r"^([-*+]|\d+\.)\s+", "", ln) for ln in lines if ln and not ln.startswith(("#", "|", ">"))]
-        if lines:
-            paragraphs.append(" ".join(lines))
-    found = []
-    for paragraph in paragraphs:
-        paragraph = re.sub(r"[*_`]+", "", paragraph)
-        found += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", paragraph) if len(s.split()) >= 5]
-    return found
-
-
-def _facts_in(sentence: str) -> list[tuple[str, str]]:
-    """(type, text) facts in a sentence; a name never starts the sentence unless it is several words."""
-    facts = [("year", m.group()) for m in _YEAR.finditer(sentence)]
-    years = {text for _, text in facts}
-    facts += [("number", m.group().rstrip(",")) for m in _NUMBER.finditer(sentence) if m.group() not in years]
-    for match in _NAME.finditer(sentence):
-        name = match.group()
-        words = name.split()
-        if match.start() == 0 and (len(words) == 1 or words[0].lower() in STOPWORDS):
-            continue
-        facts.append(("name", name))
-    return facts
-
-
-def _title_tokens(markdown: str) -> set[str]:
-    heading = next((ln.lstrip("# ").strip() for ln in markdown.splitlines() if ln.startswith("#")), "")
-    return set(tokens(heading))
+def choice_item(leaf: str, question: str, fact: str, options: list[str], position: int, context: str = "") -> EvalItem:
+    """A multiple-choice item: `question` with lettered options, `fact` at `position` (modulo their number)."""
+    options = [o for o in options if o != fact]
+    options.insert(position % (len(options) + 1), fact)
+    lines = [f"{LETTERS[i]}) {option}" for i, option in enumerate(options)]
+    text = f"{question}\n\n" + "\n".join(lines) + "\n\nAnswer with the letter and the option."
+    return EvalItem("choice", leaf, text, fact, [fact], list(options), options.index(fact), context=context or question)
 
 
 def build_choice_items(markdown: str, leaf: str, limit: int = 10, seed: int = 0) -> list[EvalItem]:
-    """Up to `limit` four-option (at least three) questions from one document, spread over its sentences."""
-    title = _title_tokens(markdown)
-    sentence_list = sentences(markdown)
-    by_sentence = []
-    pool: dict[str, list[str]] = {"year": [], "number": [], "name": []}
-    for sentence in sentence_list:
-        # The document's subject (its title) is in every question, so it is never a useful answer.
-        facts = [(kind, text) for kind, text in _facts_in(sentence) if not set(tokens(text)) <= title]
-        by_sentence.append(facts)
-        for kind, text in facts:
-            if all(tokens(text) != tokens(seen) for seen in pool[kind]):
-                pool[kind].append(text)
-    candidates = []
-    for sentence, facts in zip(sentence_list, by_sentence):
-        # Prefer the rarest kind of fact that has enough same-kind distractors.
-        for kind in ("year", "number", "name"):
-            options = [(k, t) for k, t in facts if k == kind]
-            if not options:
-                continue
-            kind_, answer = options[0]
-            distractors = [t for t in pool[kind_] if not contains_fact(sentence, t) and tokens(t) != tokens(answer)]
-            if len(distractors) >= 2:
-                candidates.append((sentence, answer, distractors))
-                break
-    if len(candidates) > limit:  # spread evenly over the document
-        step = len(candidates) / limit
-        candidates = [candidates[int(i * step)] for i in range(limit)]
-    items = []
-    for number, (sentence, answer, distractors) in enumerate(candidates):
-        digest = hashlib.sha1(f"{seed}:{sentence}".encode()).hexdigest()
-        rng = random.Random(int(digest[:12], 16))
-        options = rng.sample(distractors, min(3, len(distractors)))
-        # The right answer takes each position in turn: a small model that always says "A"
-        # then scores chance, not whatever share of answers a shuffle happened to put first.
-        options.insert((number + seed) % (len(options) + 1), answer)
-        blanked = sentence.replace(answer, "_____", 1)
-        lines = [f"{LETTERS[i]}) {opt}" for i, opt in enumerate(options)]
-        question = (
-            "Which option fills the blank?\n\n"
-            f"{blanked}\n\n" + "\n".join(lines) + "\n\nAnswer with the letter and the option."
-        )
-        items.append(
-            EvalItem("choice", leaf, question, answer, [answer], options, options.index(answer), context=sentence)
-        )
-    return items
+    """Up to `limit` items from one document, spread over its fact-bearing sentences."""
+    from ilabdesk.sdg.facts import document_subject, echo_for
+    from ilabdesk.sdg.heldout import options_for, pick_facts
+    from ilabdesk.sdg.text import answer_candidates, words
+
+    facts = answer_candidates(markdown)
+    subject = document_subject(markdown)
+    topic = frozenset(words(subject))  # the document's subject is in every question, never an answer
+    found = []
+    for index, term in pick_facts(facts, set(), topic, 4 * limit):
+        question = echo_for(facts[index], term, facts[index - 1] if index else "", subject)
+        digest = hashlib.sha1(f"{seed}:{facts[index]}".encode()).hexdigest()
+        options = options_for(term, facts[index], facts, topic, random.Random(int(digest[:12], 16)))
+        if question and len(options) >= 3:
+            found.append((question, term.text, options, facts[index]))
+    if len(found) > limit:  # spread evenly over the document
+        step = len(found) / limit
+        found = [found[int(i * step)] for i in range(limit)]
+    return [choice_item(leaf, q, fact, options, number + seed, sentence)
+            for number, (q, fact, options, sentence) in enumerate(found)]
 
 
 def picked_option(answer: str, options: list[str]) -> int | None:

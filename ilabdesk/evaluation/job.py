@@ -4,11 +4,13 @@ Args (JSON):
     output      folder for answers.jsonl (the journal), report.json/.md, chart.png
     base        model of the base (None: the embedded default), base_adapter optional
     tuned       model of the tuned side (None: the base), adapter: its LoRA (GGUF)
-    data        an SDG dataset dir: its test_*.jsonl are asked (optional)
+    data        an SDG dataset dir: its eval_*.jsonl (document questions, never trained on, and
+                their multiple choice) and test_*.jsonl (seed Q&A, taught) are asked (optional)
     questions   user-written question files (YAML like resources/sample/heldout.yaml, or JSONL)
-    documents   [{"leaf": name, "path": file}] Markdown/text documents for multiple choice
-    judge       model that rates answers 1-10 ("default" = the embedded model; None = no judge)
-    general     ask the regression-check questions (default true; a number: only the first N)
+    documents   [{"leaf": name, "path": file}] documents to make multiple choice from, when there is no dataset
+    judge       model that rates answers 1-10 ("default" = the embedded model; None = no judge); it rates
+                only after it tells reference answers from wrong ones on control pairs
+    general     ask the forgetting check's general questions (default true; a number: only the first N)
     judge_limit (20 questions), choice_limit (10), max_tokens (64), seed, system (system prompt; default: the dataset's, else the chat's)
 
 Models are loaded one at a time (a laptop has room for one), and every answer
@@ -30,11 +32,15 @@ from ilabdesk.chat.engine import GenerationParams, Message
 from ilabdesk.errors import UserError
 from ilabdesk.evaluation.choice import build_choice_items
 from ilabdesk.evaluation.judge import JUDGE_PARAMS, judge_messages, parse_verdict
-from ilabdesk.evaluation.questions import EvalItem, dataset_system_prompt, general_items, load_test_items, load_user_items
-from ilabdesk.evaluation.report import JUDGED_SOURCES, SIDES, build_report, score_answer, write_report
+from ilabdesk.evaluation.questions import (EvalItem, dataset_system_prompt, general_items, load_document_items,
+                                           load_test_items, load_user_items)
+from ilabdesk.evaluation.report import JUDGED_SOURCES, SIDES, build_report, score_answer, summary_line, write_report
+from ilabdesk.evaluation.scoring import contains_fact
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
+from ilabdesk.locks import holding
 
 BATCH = 4  # answers per engine call: endpoints run them concurrently, progress stays lively
+CONTROLS = 6  # control pairs the judge must tell apart before its ratings count
 
 
 def model_identity(model: str | None, adapter: str | None) -> str:
@@ -94,7 +100,7 @@ def collect_items(args: dict[str, Any]) -> list[EvalItem]:
         data = Path(args["data"])
         if not data.is_dir():
             raise UserError(f"{data}: no such dataset folder", hint="pass the output folder of ilabdesk generate")
-        items += load_test_items(data)
+        items += load_document_items(data) + load_test_items(data)
     for path in args.get("questions") or []:
         items += load_user_items(Path(path))
     for doc in args.get("documents") or []:
@@ -165,6 +171,7 @@ def _answer_side(
         engine.close()
 
 
+@holding("output", "evaluation folder")
 def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     """Evaluate base vs tuned; yields progress and ends with the summary in the done event."""
     if not args.get("output"):
@@ -199,9 +206,9 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         answers_missing = sum(
             1 for side in SIDES for item in items if not journal.get(f"{side}:{identities[side]}:{item.id}")
         )
+        sources = ("document", "skill", "user", "test", "skill_seed", "choice", "general")
         yield Event.log(f"{len(items)} questions: " + ", ".join(
-            f"{sum(1 for i in items if i.source == s)} {s}" for s in ("test", "skill", "user", "choice", "general") if any(i.source == s for i in items)
-        ))
+            f"{sum(1 for i in items if i.source == s)} {s}" for s in sources if any(i.source == s for i in items)))
         tracker = ProgressTracker(answers_missing + 2 * len(judged_items), 0, stage="evaluate")
         for side in SIDES:
             yield from _answer_side(side, *sides[side], items, journal, params, system, tracker, cancel)
@@ -214,8 +221,10 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
                 row[side] = score_answer(item, entry["answer"])
             rows.append(row)
 
+        judge_check = None
         if judged_items:
-            yield from _judge(judge_model, judge, rows, judged_items, journal, tracker, cancel)
+            judge_check = {}
+            yield from _judge(judge_model, judge, rows, judged_items, journal, tracker, cancel, judge_check)
 
         models = {
             "base": base or "default",
@@ -225,59 +234,98 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
             "judge": judge if judge else None,
             "system_prompt": system,
         }
-        report = build_report(rows, models)
+        report = build_report(rows, models, judge_check)
         written = write_report(report, output)
     finally:
         journal.close()
     for kind, path in written.items():
         yield Event.artifact(path, f"evaluation-{kind}")
     summary = report["summary"]
-    message = (
-        f"held-out {summary['base']['heldout']['correct']}/{summary['base']['heldout']['total']} -> "
-        f"{summary['tuned']['heldout']['correct']}/{summary['tuned']['heldout']['total']}, "
-        f"test {summary['base']['test']['correct']} -> {summary['tuned']['test']['correct']} of {summary['tuned']['test']['total']}, "
-        f"multiple choice {summary['base']['choice']['correct']} -> {summary['tuned']['choice']['correct']} of {summary['tuned']['choice']['total']}, "
-        f"general kept {report['regression']['kept']}/{report['regression']['checked']}"
-    )
+    if report["judge"] and not report["judge"]["able"]:
+        yield Event.log(f"judge: unable to judge. {report['judge']['reason']} {report['judge']['hint']}", level="warning")
     yield Event.finished(
-        message, report=str(written["json"]), markdown=str(written["markdown"]), summary=summary,
-        regression=report["regression"], leaves=report["leaves"],
+        summary_line(report), report=str(written["json"]), markdown=str(written["markdown"]), summary=summary,
+        headline=report["headline"], forgetting=report["forgetting"], judge=report["judge"], leaves=report["leaves"],
     )
+
+
+def control_pairs(items: list[EvalItem], limit: int = CONTROLS) -> list[tuple[EvalItem, str]]:
+    """(item, a wrong answer) pairs: the reference with its fact swapped for another item's fact of the
+    same shape (a number for a number, a name for a name), else another item's reference."""
+    facts = [(item, fact) for item in items for fact in item.facts if isinstance(fact, str) and fact in item.reference]
+    pairs = []
+    for item in items:
+        if len(pairs) >= limit:
+            break
+        own = next((f for i, f in facts if i is item), None)
+        swap = next((f for i, f in facts if i is not item and own and f[0].isdigit() == own[0].isdigit()
+                     and not contains_fact(item.reference, f)), None)
+        if own and swap:
+            pairs.append((item, item.reference.replace(own, swap, 1)))
+        else:
+            other = next((i.reference for i in items if i is not item and i.reference and not i.reference == item.reference), None)
+            if other:
+                pairs.append((item, other))
+    return pairs
 
 
 def _judge(
     judge_model: str | None, judge_name: str, rows: list[dict[str, Any]], judged_items: list[EvalItem],
-    journal: Journal, tracker: ProgressTracker, cancel: Cancel,
+    journal: Journal, tracker: ProgressTracker, cancel: Cancel, check: dict[str, Any],
 ) -> Iterator[Event]:
-    """Rate every knowledge answer of both sides; verdicts are journaled by judge, item and answer."""
+    """First the control pairs: the judge rates each reference and a wrong answer to the same question,
+    and only a judge that rates every reference above its wrong answer goes on to rate both sides'
+    answers. `check` is filled with the outcome; verdicts are journaled by judge, item and answer."""
     judge_identity = model_identity(judge_model, None)
     by_id = {row["item"]["id"]: row for row in rows}
-    todo = []
-    for item in judged_items:
-        for side in SIDES:
-            answer = by_id[item.id][side]["answer"]
-            key = f"judge:{judge_identity}:{item.id}:" + hashlib.sha1(answer.encode("utf-8")).hexdigest()[:12]
-            todo.append((item, side, answer, key))
-    missing = [t for t in todo if not journal.get(t[3])]
-    tracker.total = tracker.done + len(missing)
-    if missing:
-        from ilabdesk.chat.factory import open_engine
 
-        tracker.stage = "judge"
-        yield Event.begin("judge", f"{judge_name} rates {len(missing)} answers")
-        engine = open_engine(judge_model)
-        try:
+    def key(item: EvalItem, answer: str) -> str:
+        return f"judge:{judge_identity}:{item.id}:" + hashlib.sha1(answer.encode("utf-8")).hexdigest()[:12]
+
+    controls = control_pairs([i for i in judged_items if i.reference])
+    todo = [(item, answer, key(item, answer)) for item, wrong in controls for answer in (item.reference, wrong)]
+    rated = [(item, side, by_id[item.id][side]["answer"]) for item in judged_items for side in SIDES]
+    tracker.total = tracker.done + sum(1 for *_, k in todo if not journal.get(k)) + len(rated)
+    engine = None
+    try:
+        def verdicts(batch_todo: list[tuple[EvalItem, str, str]]) -> Iterator[Event]:
+            nonlocal engine
+            missing = [t for t in batch_todo if not journal.get(t[2])]
+            if missing and engine is None:
+                from ilabdesk.chat.factory import open_engine
+
+                tracker.stage = "judge"
+                yield Event.begin("judge", f"{judge_name} rates answers")
+                engine = open_engine(judge_model)
             for start in range(0, len(missing), BATCH):
                 cancel.check()
                 batch = missing[start : start + BATCH]
-                replies = engine.complete_many([judge_messages(i.question, i.reference, a) for i, _, a, _ in batch], JUDGE_PARAMS)
-                for (_, _, _, key), reply in zip(batch, replies):
+                replies = engine.complete_many([judge_messages(i.question, i.reference, a) for i, a, _ in batch], JUDGE_PARAMS)
+                for (_, _, k), reply in zip(batch, replies):
                     score, reason = parse_verdict(reply)
-                    journal.add(key, score=score, reason=reason)
+                    journal.add(k, score=score, reason=reason)
                 yield tracker.advance(len(batch), "judging")
-        finally:
+
+        yield from verdicts(todo)
+        results = []
+        for item, wrong in controls:
+            right_score = (journal.get(key(item, item.reference)) or {}).get("score")
+            wrong_score = (journal.get(key(item, wrong)) or {}).get("score")
+            results.append({"question": item.question, "reference": item.reference, "wrong": wrong,
+                            "reference_score": right_score, "wrong_score": wrong_score})
+        failed = [r for r in results if r["reference_score"] is None or r["wrong_score"] is None
+                  or r["wrong_score"] >= r["reference_score"]]
+        check.update(model=judge_name, controls=results, able=bool(results) and not failed,
+                     reason=f"It rated a wrong answer as high as the right one (or not at all) in {len(failed)} of "
+                            f"{len(results)} control pairs." if failed else "",
+                     hint="Pick a bigger judge model (evaluate --judge MODEL)." if failed else "")
+        if not check["able"]:
+            return
+        yield from verdicts([(item, answer, key(item, answer)) for item, _, answer in rated])
+    finally:
+        if engine is not None:
             engine.close()
-    for item, side, _, key in todo:
-        verdict = journal.get(key) or {}
+    for item, side, answer in rated:
+        verdict = journal.get(key(item, answer)) or {}
         by_id[item.id][side]["judge"] = verdict.get("score")
         by_id[item.id][side]["judge_reason"] = verdict.get("reason", "")

@@ -17,7 +17,8 @@ import yaml
 from ilabdesk.errors import UserError
 from ilabdesk.evaluation.scoring import Fact, key_facts
 
-# The regression check: questions a small instruct model answers, and the fact its answer must hold.
+# The forgetting check: everyday questions a small instruct model answers, and the fact its answer
+# must hold. None of them is among the replay prompts the student is trained on (sdg/prompts/replay.yaml).
 GENERAL_QUESTIONS: list[tuple[str, Fact]] = [
     ("What is the capital of France?", "Paris"),
     ("What is 2 + 2?", "4"),
@@ -31,6 +32,42 @@ GENERAL_QUESTIONS: list[tuple[str, Fact]] = [
     ("What is the opposite of hot?", "cold"),
     ("What is the capital of Japan?", "Tokyo"),
     ("How many hours are in a day?", "24"),
+    ("What is the capital of Spain?", "Madrid"),
+    ("What is the capital of the United Kingdom?", "London"),
+    ("What is the capital of Russia?", "Moscow"),
+    ("What is the capital of China?", "Beijing"),
+    ("What is the capital of Egypt?", "Cairo"),
+    ("What is 3 + 5?", "8"),
+    ("What is 10 minus 4?", "6"),
+    ("How many days are in a year?", "365"),
+    ("How many legs does a dog have?", "4"),
+    ("How many sides does a triangle have?", "3"),
+    ("What color is grass?", "green"),
+    ("What color is a ripe banana?", "yellow"),
+    ("Which animal says moo?", ["cow", "cows"]),
+    ("What do cows produce that people drink?", "milk"),
+    ("What is the largest animal on Earth?", "whale"),
+    ("What is the tallest animal in the world?", ["giraffe", "giraffes"]),
+    ("Which planet do we live on?", "Earth"),
+    ("What star is at the centre of our solar system?", "Sun"),
+    ("What is the natural satellite of the Earth called?", "Moon"),
+    ("Who developed the theory of relativity?", "Einstein"),
+    ("What is H2O commonly called?", "water"),
+    ("What language is spoken in France?", "French"),
+    ("What is the largest country in the world by area?", "Russia"),
+    ("What is the opposite of up?", "down"),
+    ("What is the opposite of day?", "night"),
+    ("Which season comes after winter?", "spring"),
+    ("What is the first month of the year?", "January"),
+    ("How many seconds are in a minute?", "60"),
+    ("What do you call a young dog?", ["puppy", "puppies"]),
+    ("What organ pumps blood through the body?", "heart"),
+    ("What gas do humans need to breathe to stay alive?", "oxygen"),
+    ("What is the fastest land animal?", ["cheetah", "cheetahs"]),
+    ("What do caterpillars turn into?", ["butterfly", "butterflies", "moth"]),
+    ("In which country is the Eiffel Tower?", "France"),
+    ("Which musical instrument has black and white keys?", "piano"),
+    ("How many letters are in the English alphabet?", "26"),
 ]
 
 
@@ -38,8 +75,11 @@ GENERAL_QUESTIONS: list[tuple[str, Fact]] = [
 class EvalItem:
     """One question to put to both models.
 
-    source: "test" (seed knowledge Q&A, taught), "skill" (SDG held-out skill), "user" (user-written), "choice"
-    (multiple choice from documents) or "general" (regression check).
+    source: "document" (document questions of the dataset, never trained on), "test" (seed knowledge Q&A,
+    taught), "skill" (new inputs of a skill, never trained on), "skill_seed" (a skill's seed examples,
+    taught), "user" (user-written), "choice" (multiple choice on document facts) or "general" (the
+    forgetting check). A skill item carries the seed answers' `shape` (sdg.shape), its bare `task` and
+    its `context`, which decide whether an answer is right.
     facts: what a correct answer must contain; options/answer_index for
     multiple choice.
     """
@@ -52,6 +92,9 @@ class EvalItem:
     options: list[str] = field(default_factory=list)
     answer_index: int | None = None
     context: str = ""
+    shape: dict[str, Any] | None = None
+    task: str = ""  # a skill item's task without its context
+    task_opening: str = ""  # the words every task of the skill opens with
 
     @property
     def id(self) -> str:
@@ -117,8 +160,34 @@ def load_test_items(data_dir: Path) -> list[EvalItem]:
             if str(meta.get("kind") or leaf).startswith(("knowledge", "test_knowledge")):
                 facts = _facts_from(meta.get("facts")) or key_facts(reference, question)
                 items.append(EvalItem("test", leaf, question, reference, facts))
-            else:  # a skill has no facts to recall: ROUGE-L and the judge score it
-                items.append(EvalItem("skill", leaf, question, reference))
+            else:  # a skill's seeds: taught, scored by their shape and ROUGE-L
+                items.append(EvalItem("skill_seed", leaf, question, reference, shape=meta.get("shape"),
+                                      task=str(meta.get("question") or question), context=str(meta.get("context") or "")))
+    return items
+
+
+def load_document_items(data_dir: Path) -> list[EvalItem]:
+    """What the dataset set aside, never trained on (`eval_*.jsonl`, see sdg.heldout): document questions,
+    with a multiple-choice item for each that has same-kind options (the same question, its options, the
+    fact the answer must name), and the new inputs of skill leaves."""
+    from ilabdesk.evaluation.choice import choice_item
+
+    items: list[EvalItem] = []
+    for path in sorted(Path(data_dir).glob("eval_*.jsonl")):
+        for number, row in _read_jsonl(path):
+            _, question, reference = _conversation(row, f"{path}:{number}")
+            meta = row.get("metadata") or {}
+            leaf = str(meta.get("leaf") or path.stem.removeprefix("eval_"))
+            if meta.get("kind") == "skill":
+                items.append(EvalItem("skill", leaf, question, reference, shape=meta.get("shape"),
+                                      task=str(meta.get("question") or question), context=str(meta.get("context") or ""),
+                                      task_opening=str(meta.get("task_opening") or "")))
+                continue
+            facts = _facts_from(meta.get("facts")) or key_facts(reference, question)
+            items.append(EvalItem("document", leaf, question, reference, facts, context=reference))
+            if len(meta.get("options") or []) >= 3 and isinstance(facts[0], str):
+                position = sum(1 for item in items if item.source == "choice")
+                items.append(choice_item(leaf, question, facts[0], meta["options"], position, reference))
     return items
 
 
@@ -176,5 +245,5 @@ def load_user_items(path: Path) -> list[EvalItem]:
 
 
 def general_items() -> list[EvalItem]:
-    """The regression-check questions."""
-    return [EvalItem("general", "general", q, str(f), [f]) for q, f in GENERAL_QUESTIONS]
+    """The forgetting check's questions."""
+    return [EvalItem("general", "general", q, f if isinstance(f, str) else f[0], [f]) for q, f in GENERAL_QUESTIONS]

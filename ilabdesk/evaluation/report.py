@@ -16,8 +16,11 @@ from ilabdesk.evaluation.scoring import fact_recall, rouge_l
 from ilabdesk.fileio import atomic_path, atomic_write_text
 
 SIDES = ("base", "tuned")
-KNOWLEDGE_SOURCES = ("test", "user")
-JUDGED_SOURCES = ("user", "test", "skill")  # in the order the judge gets to them
+KNOWLEDGE_SOURCES = ("document", "test", "user")
+JUDGED_SOURCES = ("document", "user", "skill", "test", "skill_seed")  # in the order the judge gets to them
+SKILL_SOURCES = ("skill", "skill_seed")
+# The tuned model keeps at least this share of the general questions the base answered.
+RETENTION_TARGET = 0.95
 
 
 def score_answer(item: EvalItem, answer: str) -> dict[str, Any]:
@@ -26,8 +29,22 @@ def score_answer(item: EvalItem, answer: str) -> dict[str, Any]:
         picked = picked_option(answer, item.options)
         correct = picked == item.answer_index
         return {"answer": answer, "picked": picked, "correct": correct, "recall": float(correct)}
+    if item.source in SKILL_SOURCES:
+        from ilabdesk.sdg.shape import Shape
+
+        scores = {"answer": answer, "correct": False, "why": "no shape to check"}
+        if item.shape:
+            context = item.context or None
+            if item.source == "skill":
+                ok, why = Shape.from_dict(item.shape).score(item.task, answer, context, item.task_opening)
+            else:
+                ok, why = Shape.from_dict(item.shape).check(answer, context)
+            scores.update(correct=ok, why=why)
+        if item.reference:
+            scores["rouge_l"] = round(rouge_l(item.reference, answer), 4)
+        return scores
     recall = fact_recall(answer, item.facts)
-    scores: dict[str, Any] = {"answer": answer, "recall": recall, "correct": recall == 1.0}
+    scores = {"answer": answer, "recall": recall, "correct": recall == 1.0}
     if item.reference and item.source in JUDGED_SOURCES:
         scores["rouge_l"] = round(rouge_l(item.reference, answer), 4)
     return scores
@@ -51,14 +68,17 @@ def summarize(rows: list[dict[str, Any]], side: str) -> dict[str, Any]:
     knowledge = pick(KNOWLEDGE_SOURCES)
     judged = [s["judge"] for s in knowledge if s.get("judge") is not None]
     return {
+        "document": _ratio(sum(s["correct"] for s in pick("document")), len(pick("document"))),
         "heldout": _ratio(sum(s["correct"] for s in pick("user")), len(pick("user"))),
         "test": _ratio(sum(s["correct"] for s in pick("test")), len(pick("test"))),
         "fact_recall": _mean([s["recall"] for s in knowledge if s.get("recall") is not None]),
         "rouge_l": _mean([s["rouge_l"] for s in knowledge if "rouge_l" in s]),
         "judge": _mean([float(j) for j in judged]),
         "judge_unscored": sum(1 for s in knowledge if "judge" in s and s["judge"] is None),
-        "skill_rouge_l": _mean([s["rouge_l"] for s in pick("skill") if "rouge_l" in s]),
-        "skill_judge": _mean([float(s["judge"]) for s in pick("skill") if s.get("judge") is not None]),
+        "skill": _ratio(sum(s["correct"] for s in pick("skill")), len(pick("skill"))),
+        "skill_seed": _ratio(sum(s["correct"] for s in pick("skill_seed")), len(pick("skill_seed"))),
+        "skill_rouge_l": _mean([s["rouge_l"] for s in pick(SKILL_SOURCES) if "rouge_l" in s]),
+        "skill_judge": _mean([float(s["judge"]) for s in pick(SKILL_SOURCES) if s.get("judge") is not None]),
         "choice": _ratio(sum(s["correct"] for s in pick("choice")), len(pick("choice"))),
         "general": _ratio(sum(s["correct"] for s in pick("general")), len(pick("general"))),
     }
@@ -77,9 +97,9 @@ def per_leaf(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             row["item"]["leaf"], {"questions": 0, "improved": 0, "regressed": 0, "unchanged": 0, "base_correct": 0, "tuned_correct": 0}
         )
         base, tuned = row["base"], row["tuned"]
-        if row["item"]["source"] == "skill":  # no facts: the judge, then wording against the reference
-            key_b = (base.get("judge") or 0, base.get("rouge_l") or 0.0)
-            key_t = (tuned.get("judge") or 0, tuned.get("rouge_l") or 0.0)
+        if row["item"]["source"] in SKILL_SOURCES:  # no facts: the shape, the judge, then wording
+            key_b = (bool(base["correct"]), base.get("judge") or 0, base.get("rouge_l") or 0.0)
+            key_t = (bool(tuned["correct"]), tuned.get("judge") or 0, tuned.get("rouge_l") or 0.0)
         else:
             key_b = (base.get("recall") or 0.0, base.get("judge") or 0)
             key_t = (tuned.get("recall") or 0.0, tuned.get("judge") or 0)
@@ -90,29 +110,70 @@ def per_leaf(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return leaves
 
 
-def regression_check(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """General questions the base answered correctly: does the tuned model still?"""
-    known = [r for r in rows if r["item"]["source"] == "general" and r.get("base", {}).get("correct") and "tuned" in r]
-    lost = [r["item"]["question"] for r in known if not r["tuned"]["correct"]]
-    return {"checked": len(known), "kept": len(known) - len(lost), "lost": lost, "passed": not lost}
+def forgetting(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The general questions: how many each side answers, and the share of the base's that the tuned
+    model keeps. `line` is the one wording of that number for the log, the reports and the window."""
+    general = [r for r in rows if r["item"]["source"] == "general" and "base" in r and "tuned" in r]
+    base = sum(1 for r in general if r["base"]["correct"])
+    tuned = sum(1 for r in general if r["tuned"]["correct"])
+    lost = [r["item"]["question"] for r in general if r["base"]["correct"] and not r["tuned"]["correct"]]
+    retained = round(tuned / base, 4) if base else None
+    line = (f"general questions {base}/{len(general)} -> {tuned}/{len(general)}"
+            + (f" ({retained:.0%} of the base's)" if retained is not None else ""))
+    return {"total": len(general), "base": base, "tuned": tuned, "retained": retained, "lost": lost,
+            "passed": retained is None or retained >= RETENTION_TARGET, "line": line}
 
 
-def build_report(rows: list[dict[str, Any]], models: dict[str, Any]) -> dict[str, Any]:
-    """The whole report as a JSON-able dict."""
+def headline(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The result a report leads with: document questions never trained on, else the user's own;
+    never the seed Q&A, which were trained on."""
+    for key, label in (("document", "document questions"), ("skill", "new skill inputs"),
+                       ("heldout", "your held-out questions")):
+        base, tuned = summary["base"][key], summary["tuned"][key]
+        if tuned["total"]:
+            return {"metric": key, "label": label, "base": base["correct"], "tuned": tuned["correct"],
+                    "total": tuned["total"], "line": f"{label} {base['correct']}/{base['total']} -> "
+                                                     f"{tuned['correct']}/{tuned['total']}"}
+    return None
+
+
+def build_report(rows: list[dict[str, Any]], models: dict[str, Any], judge: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole report as a JSON-able dict; `judge` is the judge's control check (evaluation.job)."""
+    summary = {side: summarize(rows, side) for side in SIDES}
     return {
         "models": models,
-        "summary": {side: summarize(rows, side) for side in SIDES},
+        "headline": headline(summary),
+        "summary": summary,
         "leaves": per_leaf(rows),
-        "regression": regression_check(rows),
+        "forgetting": forgetting(rows),
+        "judge": judge,
         "items": rows,
     }
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    """One line for the log and the window: the headline first, the seed Q&A marked as taught."""
+    summary = report["summary"]
+    parts = [report["headline"]["line"]] if report["headline"] else []
+    for key, label in (("skill", "new skill inputs"), ("heldout", "your held-out questions"),
+                       ("test", "seed Q&A (taught)"), ("skill_seed", "skill seeds (taught)"), ("choice", "multiple choice")):
+        base, tuned = summary["base"][key], summary["tuned"][key]
+        if tuned["total"] and not (report["headline"] and report["headline"]["metric"] == key):
+            parts.append(f"{label} {base['correct']}/{base['total']} -> {tuned['correct']}/{tuned['total']}")
+    if report["forgetting"]["total"]:
+        parts.append(report["forgetting"]["line"])
+    if report.get("judge") and not report["judge"]["able"]:
+        parts.append("judge: unable to judge")
+    return ", ".join(parts)
 
 
 # --- rendering ------------------------------------------------------------------
 
 _CHART_METRICS = (
-    ("held-out", lambda s: s["heldout"]["rate"]),
-    ("seed Q&A", lambda s: s["test"]["rate"]),
+    ("document questions", lambda s: s["document"]["rate"]),
+    ("new skill inputs", lambda s: s["skill"]["rate"]),
+    ("your questions", lambda s: s["heldout"]["rate"]),
+    ("seed Q&A (taught)", lambda s: s["test"]["rate"]),
     ("fact recall", lambda s: s["fact_recall"]),
     ("ROUGE-L", lambda s: s["rouge_l"]),
     ("judge /10", lambda s: s["judge"] / 10 if s["judge"] is not None else None),
@@ -180,10 +241,18 @@ def render_markdown(report: dict[str, Any], chart_name: str | None) -> str:
     for side in ("base", "tuned", "judge"):
         if models.get(side):
             lines.append(f"- **{side}**: `{models[side]}`" + (f" + adapter `{models.get(side + '_adapter')}`" if models.get(side + "_adapter") else ""))
+    if report["headline"]:
+        lines += ["", f"**{report['headline']['line']}** (questions never trained on)"]
+    judge = report.get("judge")
+    if judge and not judge["able"]:
+        lines += ["", f"**Judge: unable to judge.** {judge['reason']} {judge['hint']}"]
     lines += ["", "| metric | base | tuned |", "|---|---|---|"]
     for key, label in (
-        ("heldout", "held-out questions answered"),
-        ("test", "seed Q&A answered (taught)"),
+        ("document", "document questions (never trained on)"),
+        ("skill", "new skill inputs (never trained on)"),
+        ("heldout", "your held-out questions"),
+        ("test", "seed Q&A (taught)"),
+        ("skill_seed", "skill seeds (taught)"),
         ("fact_recall", "fact recall"),
         ("rouge_l", "ROUGE-L"),
         ("judge", "judge score (1-10)"),
@@ -201,14 +270,12 @@ def render_markdown(report: dict[str, Any], chart_name: str | None) -> str:
             f"| {leaf} | {stats['questions']} | {stats['base_correct']} | {stats['tuned_correct']} | "
             f"{stats['improved']} | {stats['regressed']} | {stats['unchanged']} |"
         )
-    regression = report["regression"]
-    lines += ["", "## Regression check", ""]
-    lines.append(
-        f"The base answered {regression['checked']} general questions correctly; the tuned model still answers "
-        f"{regression['kept']}." + ("" if regression["passed"] else " Forgotten: " + "; ".join(regression["lost"]))
-    )
+    kept = report["forgetting"]
+    lines += ["", "## Forgetting", "", kept["line"] + "." + ("" if not kept["lost"] else " Forgotten: " + "; ".join(kept["lost"]))]
     titles = {
-        "user": "Held-out questions", "test": "Test Q&A", "skill": "Skills", "choice": "Multiple choice",
+        "document": "Document questions (never trained on)", "user": "Your held-out questions",
+        "test": "Seed Q&A (taught)", "skill": "New skill inputs (never trained on)",
+        "skill_seed": "Skill seeds (taught)", "choice": "Multiple choice",
         "general": "General questions",
     }
     for source, title in titles.items():
@@ -220,18 +287,15 @@ def render_markdown(report: dict[str, Any], chart_name: str | None) -> str:
             item = row["item"]
             if source == "choice":
                 expected = item["options"][item["answer_index"]]
-            elif source == "skill":
-                expected = item["reference"]
+            elif source in SKILL_SOURCES:
+                expected = item["reference"] or ("the seeds' shape: " + "; ".join((item.get("shape") or {}).get("notes", [])))
             else:
                 expected = ", ".join(f if isinstance(f, str) else " / ".join(f) for f in item["facts"])
             question = item["context"] if source == "choice" else item["question"]
             cells = []
             for side in ("base", "tuned"):
                 scores = row.get(side, {})
-                if source == "skill":
-                    mark = f"ROUGE-L {scores.get('rouge_l', 0):.2f}"
-                else:
-                    mark = "✅" if scores.get("correct") else "❌"
+                mark = "✅" if scores.get("correct") else f"❌ {scores['why']}" if scores.get("why") else "❌"
                 judge = f" (judge {scores['judge']})" if scores.get("judge") is not None else ""
                 cells.append(f"{mark}{judge} {_cell(scores.get('answer', ''))}")
             lines.append(f"| {_cell(question, 120)} | {_cell(expected, 60)} | {cells[0]} | {cells[1]} |")

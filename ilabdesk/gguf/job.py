@@ -20,12 +20,14 @@ from typing import Any
 
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
+from ilabdesk.locks import holding
 
 
 def _fresh(output: Path, source: Path) -> bool:
     return output.is_file() and output.stat().st_mtime >= source.stat().st_mtime
 
 
+@holding("run", "run folder", create=False)
 def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     """The convert job (see the module docstring)."""
     from ilabdesk.gguf.export import QUANT_TYPES, export_adapter, export_fused, quantize

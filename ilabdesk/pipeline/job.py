@@ -100,7 +100,7 @@ def validate_leaves(qnas: list[Path]) -> Iterator[Event]:
 
 
 def leaf_documents(qnas: list[Path]) -> list[dict[str, str]]:
-    """The knowledge leaves' documents, for the multiple-choice questions of the evaluation."""
+    """The knowledge leaves' documents: when one changes, generation runs again."""
     from ilabdesk.taxonomy.documents import resolve_documents
     from ilabdesk.taxonomy.leaf import load_leaf
 
@@ -228,7 +228,6 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         "tuned": tuned_gguf,
         "data": str(dataset_dir),
         "questions": list(args.get("questions") or []),
-        "documents": documents,
         "judge": (teacher or "default") if judge == "teacher" else judge,
         "output": str(eval_dir),
         **(args.get("evaluate") or {}),
@@ -252,8 +251,10 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         "stages": seconds,
         "total_seconds": round(sum(seconds.values()), 1),
         "evaluation": {
+            "headline": evaluation.get("headline"),
             "summary": evaluation.get("summary"),
-            "regression": evaluation.get("regression"),
+            "forgetting": evaluation.get("forgetting"),
+            "judge": evaluation.get("judge"),
             "leaves": evaluation.get("leaves"),
             "report": evaluation.get("report"),
             "markdown": evaluation.get("markdown"),

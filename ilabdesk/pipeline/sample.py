@@ -9,16 +9,13 @@ leaf at the document commit.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
-import yaml
-
 from ilabdesk.bundle import resource_path
 from ilabdesk.errors import UserError
-from ilabdesk.fileio import atomic_write_text
+from ilabdesk.taxonomy.leaf import write_document_block
 
 SAMPLE_KNOWLEDGE_LEAF = "knowledge/geography/islands/quellmoor_island"
 SAMPLE_SKILL_LEAF = "compositional_skills/writing/freeform/thank_you_notes"
@@ -46,18 +43,6 @@ def _commit_all(repo: Path, message: str) -> str:
     return _git(repo, "rev-parse", "HEAD")
 
 
-def point_leaf_at_documents(qna: Path, repo: Path, commit: str, patterns: list[str]) -> None:
-    """Rewrite the `document:` block of a knowledge qna.yaml, keeping the rest byte for byte."""
-    text = qna.read_text(encoding="utf-8")
-    block = "document:\n" + f"  repo: {repo.resolve().as_uri()}\n" + f"  commit: {commit}\n" + "  patterns:\n"
-    block += "".join(f"    - {p}\n" for p in patterns)
-    new_text, count = re.subn(r"(?ms)^document:\n(?:[ \t]+.*\n?)*", block, text)
-    if count != 1:
-        raise UserError(f"{qna}: no top-level 'document:' block to update")
-    yaml.safe_load(new_text)  # the rewrite must stay valid YAML
-    atomic_write_text(qna, new_text)
-
-
 def install_sample(dest: Path, source: Path | None = None) -> Path:
     """Copy the sample taxonomy into `dest/taxonomy` (a new git repo) and return that root.
 
@@ -83,7 +68,10 @@ def install_sample(dest: Path, source: Path | None = None) -> Path:
     tmp_tax = dest / ".taxonomy.part"
     for tmp in (tmp_docs, tmp_tax):
         shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(source / "documents", tmp_docs)
+    if (source / "documents").is_dir():
+        shutil.copytree(source / "documents", tmp_docs)
+    else:  # a source with skill leaves only
+        tmp_docs.mkdir()
     commit = _commit_all(tmp_docs, "Sample documents")
     shutil.rmtree(documents, ignore_errors=True)
     tmp_docs.rename(documents)
@@ -94,9 +82,9 @@ def install_sample(dest: Path, source: Path | None = None) -> Path:
     upstream = _commit_all(tmp_tax, "Empty taxonomy")
     _git(tmp_tax, "update-ref", "refs/remotes/origin/main", upstream)
     shutil.copytree(source / "taxonomy", tmp_tax, dirs_exist_ok=True)
-    patterns = sorted(p.name for p in documents.glob("*.md"))
+    patterns = sorted(p.name for p in documents.iterdir() if p.suffix in (".md", ".pdf"))
     for qna in sorted((tmp_tax / "knowledge").rglob("qna.yaml")):
-        point_leaf_at_documents(qna, documents, commit, patterns)
+        write_document_block(qna, documents.resolve().as_uri(), commit, patterns)
     _commit_all(tmp_tax, "Sample leaves")
     tmp_tax.rename(taxonomy)
     return taxonomy

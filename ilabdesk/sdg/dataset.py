@@ -5,7 +5,8 @@ Layout (InstructLab style, read by training and evaluation):
     train_<leaf>.jsonl   unique samples {"messages": [...], "metadata": {...}}, appended as kept
     train_<leaf>_context.jsonl   the same knowledge Q&A with their source passage in the question
     train_replay.jsonl   the student's own answers to everyday prompts (see sdg.replay)
-    test_<leaf>.jsonl    the leaf's seed Q&A, asked again by the evaluation (skills' seeds are held out)
+    test_<leaf>.jsonl    the leaf's seed Q&A, asked again by the evaluation and reported as taught
+    eval_<leaf>.jsonl    document questions or new skill inputs for the evaluation, never trained on (sdg.heldout)
     recipe.yaml          phases and sampling weights (training reads it; lines are never duplicated)
     summary.json         counts generated / kept / dropped by reason, per leaf
     .sdg/journal.jsonl   one line per finished unit of work (a chunk x seed pair)
@@ -31,11 +32,19 @@ import yaml
 
 from ilabdesk.errors import UserError
 from ilabdesk.fileio import atomic_open, atomic_write_text
+from ilabdesk.locks import FolderLock
 
 STATE_DIR = ".sdg"
 REPLAY = "replay"  # the dataset name of the student's replay samples
 CONTEXT_WEIGHT = 0.1
 MIN_PER_ANSWER = 3
+# The student's replay answers make at least this share of each phase's samples. Measured on the
+# embedded model and a leaf of ~330 Q&A (benchmarks/knowledge.py): 35 replay samples (9%) kept 66%
+# of the general questions the base answered; 25% of 35 repeated, 73%; 25% of 100 distinct, 90%.
+REPLAY_SHARE = 0.25
+# A skill leaf's samples are repeated up to this many per epoch: a few dozen examples of a new
+# output format, seen three times, do not make a 135M student use it.
+MIN_SKILL_SAMPLES = 120
 
 
 def dataset_name(leaf_rel: str) -> str:
@@ -92,6 +101,7 @@ class UnitRecord:
     kept: int
     samples: int
     dropped: dict[str, int] = field(default_factory=dict)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # document sentence -> questions, drops
 
 
 def train_files(output: Path, name: str) -> dict[bool, Path]:
@@ -155,7 +165,14 @@ class DatasetDir:
 
     def __init__(self, path: Path, settings: dict[str, Any]) -> None:
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.lock = FolderLock(self.path, "dataset folder")  # a second generate run into it is refused
+        try:
+            self._open(settings)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _open(self, settings: dict[str, Any]) -> None:
         state = self.path / STATE_DIR
         state.mkdir(exist_ok=True)
         run_file = state / "run.json"
@@ -187,6 +204,17 @@ class DatasetDir:
                 self.path, name, self._journal, self.records.setdefault(name, {}), self.system_prompt
             )
         return self.writers[name]
+
+    def eval_path(self, name: str) -> Path:
+        return self.path / f"eval_{name}.jsonl"
+
+    def write_eval(self, name: str, rows: list[dict[str, Any]]) -> Path:
+        """The leaf's held-out questions (sdg.heldout), written at once: the file is there whole or not at all."""
+        path = self.eval_path(name)
+        with atomic_open(path) as handle:
+            for row in rows:
+                handle.write(json.dumps(with_system_prompt(row, self.system_prompt), ensure_ascii=False) + "\n")
+        return path
 
     def write_test(self, name: str, samples: list[dict[str, Any]]) -> Path:
         path = self.path / f"test_{name}.jsonl"
@@ -223,7 +251,8 @@ class DatasetDir:
 
     def write_recipe(self, knowledge: list[str], skills: list[str], replay: bool) -> Path:
         """Knowledge first, then skills with knowledge replayed at half weight; the student's
-        replay data in every phase.
+        replay data in every phase, weighted to REPLAY_SHARE of it; a skill's samples repeated
+        up to MIN_SKILL_SAMPLES an epoch.
 
         Replay keeps earlier learning from being forgotten: the knowledge while
         skills train, and everything the student knew while both do. Samples
@@ -234,22 +263,37 @@ class DatasetDir:
         no datasets is written empty, and training skips it.
         """
 
+        def lines(name: str) -> int:
+            path = self.path / name
+            return sum(1 for line in path.open(encoding="utf-8") if line.strip()) if path.exists() else 0
+
+        def with_replay(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            """`entries` plus the replay file, weighted so it makes REPLAY_SHARE of the phase."""
+            replayed = lines(f"train_{REPLAY}.jsonl")
+            if not replay or not entries or not replayed:
+                return entries
+            others = sum(lines(e["path"]) * e["weight"] for e in entries)
+            weight = max(1.0, round(REPLAY_SHARE / (1 - REPLAY_SHARE) * others / replayed, 2))
+            return [*entries, {"path": f"train_{REPLAY}.jsonl", "weight": weight}]
+
         def leaf_files(names: list[str], weight: float, knowledge: bool) -> list[dict[str, Any]]:
             entries = []
             for name in names:
                 for with_context, path in train_files(self.path, name).items():
                     if path.exists() and path.stat().st_size:
-                        entry = {"path": path.name, "weight": weight * (CONTEXT_WEIGHT if with_context else 1.0)}
+                        share = CONTEXT_WEIGHT if with_context and knowledge else 1.0
+                        if not knowledge:
+                            share = max(1.0, round(MIN_SKILL_SAMPLES / lines(path.name), 2))
+                        entry = {"path": path.name, "weight": weight * share}
                         if knowledge and not with_context:
                             entry["min_per_answer"] = MIN_PER_ANSWER
                         entries.append(entry)
             return entries
 
-        student = [{"path": f"train_{REPLAY}.jsonl", "weight": 1.0}] if replay else []
         phases = [
-            {"name": "knowledge", "datasets": leaf_files(knowledge, 1.0, True) + (student if knowledge else [])},
+            {"name": "knowledge", "datasets": with_replay(leaf_files(knowledge, 1.0, True))},
             {"name": "skills",
-             "datasets": leaf_files(skills, 1.0, False) + leaf_files(knowledge, 0.5, True) + student if skills else []},
+             "datasets": with_replay(leaf_files(skills, 1.0, False) + leaf_files(knowledge, 0.5, True)) if skills else []},
         ]
         path = self.path / "recipe.yaml"
         atomic_write_text(path, yaml.safe_dump({"phases": phases}, sort_keys=False))
@@ -259,3 +303,4 @@ class DatasetDir:
         for writer in self.writers.values():
             writer.close()
         self._journal.close()
+        self.lock.release()

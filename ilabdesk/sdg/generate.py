@@ -21,11 +21,15 @@ from ilabdesk.cpu import free_cores
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
 from ilabdesk.sdg.dataset import REPLAY, DatasetDir, UnitRecord, dataset_name
+from ilabdesk.sdg.facts import document_subject, terms_of
+from ilabdesk.sdg.heldout import document_questions as document_questions_steps
+from ilabdesk.sdg.heldout import skill_inputs as skill_inputs_steps
 from ilabdesk.sdg.knowledge import Dedup, KnowledgeGenerator, SeedExample, Source, plan_units
 from ilabdesk.sdg.prompts import load_prompts, model_family
+from ilabdesk.sdg.shape import Shape, infer_shape
 from ilabdesk.sdg.skills import SkillGenerator
 from ilabdesk.sdg.teacher import Teacher
-from ilabdesk.sdg.text import facts_of, topic_words
+from ilabdesk.sdg.text import answer_candidates, facts_of, topic_words
 from ilabdesk.settings import load_config
 
 # Below this share of kept pairs, the run warns that the teacher or the seeds need attention.
@@ -43,6 +47,18 @@ class LeafPlan:
     units: list[tuple[str, Any]] = field(default_factory=list)  # (unit id, unit object)
     documents: list[str] = field(default_factory=list)
     chunks: int = 0
+    facts: list[str] = field(default_factory=list)  # the documents' fact-bearing sentences
+    seeded: set[str] = field(default_factory=set)  # those a seed example states too
+    subject: str = ""  # the first document's subject
+
+
+def in_seed(sentence: str, seed: SeedExample) -> bool:
+    """Does the seed example state this sentence: in its context, or every name and number in an answer?"""
+    flat = " ".join(sentence.split())
+    if seed.context and flat in " ".join(seed.context.split()):
+        return True
+    terms = {t.text for t in terms_of(sentence)}
+    return bool(terms) and any(all(t in answer for t in terms) for _, answer in seed.qas)
 
 
 def seed_examples(data: dict[str, Any], path: Path) -> list[SeedExample]:
@@ -67,7 +83,7 @@ def seed_examples(data: dict[str, Any], path: Path) -> list[SeedExample]:
     return seeds
 
 
-def plan_leaf(qna: Path, engine, samples_per_seed: int, run_seed: int, chunk_tokens: int) -> LeafPlan:
+def plan_leaf(qna: Path, engine, chunk_tokens: int) -> LeafPlan:
     from ilabdesk.documents.chunk import chunk_text
     from ilabdesk.documents.convert import to_markdown
     from ilabdesk.taxonomy.leaf import load_leaf
@@ -89,15 +105,17 @@ def plan_leaf(qna: Path, engine, samples_per_seed: int, run_seed: int, chunk_tok
         for doc_index, path in enumerate(resolve_documents(leaf)):
             plan.documents.append(str(path))
             text = to_markdown(path)
+            subject = document_subject(text)
             for chunk_index, chunk in enumerate(chunk_text(text, chunk_tokens, 50, engine.count_tokens)):
-                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk))
+                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk, subject=subject))
     plan.chunks = len(sources)
+    plan.subject = sources[0].subject if sources else ""
     # The seed contexts are the passages the user chose as the ones that matter: each also
     # gets its own unit with its own seed, so their facts get the most questions. A context
     # found in a chunk is shown as that chunk and planned right after it (see Source.shown).
     for seed in seeds:
         if seed.context:
-            context = Source(f"ctx{seed.id[1:]}", seed.context, seed.id)
+            context = Source(f"ctx{seed.id[1:]}", seed.context, seed.id, subject=plan.subject)
             flat = " ".join(seed.context.split())
             chunk = next((i for i, s in enumerate(sources) if not s.seed_id and flat in " ".join(s.text.split())), None)
             if chunk is None:
@@ -105,7 +123,9 @@ def plan_leaf(qna: Path, engine, samples_per_seed: int, run_seed: int, chunk_tok
             else:
                 context.shown = sources[chunk].text
                 sources.insert(chunk + 1 + sum(1 for s in sources[chunk + 1:] if s.shown == context.shown), context)
-    plan.units = [(u.id, u) for u in plan_units(sources, seeds, samples_per_seed, run_seed, name)]
+    plan.units = [(u.id, u) for u in plan_units(sources, seeds)]
+    plan.facts = list(dict.fromkeys(s for source in sources if not source.seed_id for s in answer_candidates(source.text)))
+    plan.seeded = {s for s in plan.facts if any(in_seed(s, seed) for seed in seeds)}
     return plan
 
 
@@ -116,13 +136,18 @@ def lanes(engine: ChatEngine) -> int:
     return 1 if engine.parallel <= 1 else max(2, engine.parallel // 4)
 
 
-def held_out_samples(plan: LeafPlan) -> list[dict[str, Any]]:
-    """The seed Q&A as the evaluation asks them; knowledge samples carry the facts to look for.
+def skill_shape(plan: LeafPlan) -> Shape:
+    """The shape a skill leaf's seed answers share (with their contexts, for a grounded skill)."""
+    grounded = plan.kind == "grounded_skill"
+    return infer_shape([a for seed in plan.seeds for _, a in seed.qas],
+                       [seed.context for seed in plan.seeds for _ in seed.qas] if grounded else None)
 
-    Knowledge seeds are trained on too (they are the facts the user chose), so
-    for knowledge this measures recall of what was taught; questions never seen
-    in training come from the user (`evaluate --questions`).
-    """
+
+def held_out_samples(plan: LeafPlan) -> list[dict[str, Any]]:
+    """The seed Q&A as the evaluation asks them again, reported as taught (they are trained on):
+    knowledge samples carry the facts to look for, skill samples the seeds' shape. What training
+    never saw is in eval_<leaf>.jsonl (sdg.heldout) and the user's own questions."""
+    shape = skill_shape(plan).to_dict() if plan.kind != "knowledge" else None
     rows = []
     for seed in plan.seeds:
         for question, answer in seed.qas:
@@ -130,6 +155,8 @@ def held_out_samples(plan: LeafPlan) -> list[dict[str, Any]]:
             if plan.kind == "knowledge":
                 meta["facts"] = facts_of(question, answer)
                 meta["context"] = seed.context
+            else:
+                meta.update(shape=shape, question=question, context=seed.context if plan.kind == "grounded_skill" else None)
             user = question if plan.kind != "grounded_skill" or not seed.context else f"{seed.context}\n\n{question}"
             rows.append({"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}],
                          "metadata": meta})
@@ -145,7 +172,11 @@ def generate(
     paraphrases: int = 2,
     seed_paraphrases: int = 2,
     questions_per_answer: int = 2,
-    replay: int = 40,
+    questions_per_fact: int = 4,
+    retries: int = 2,
+    document_questions: int = 20,
+    skill_inputs: int = 10,
+    replay: int = 100,
     student: str | None = None,
     judge: bool | None = None,
     answer_mode: str = "auto",
@@ -179,6 +210,10 @@ def generate(
         "paraphrases": paraphrases,
         "seed_paraphrases": seed_paraphrases,
         "questions_per_answer": questions_per_answer,
+        "questions_per_fact": questions_per_fact,
+        "retries": retries,
+        "document_questions": document_questions,
+        "skill_inputs": skill_inputs,
         "replay": replay,
         "student": student,
         "judge": judge,
@@ -199,12 +234,15 @@ def generate(
         tutor = Teacher(engine)
 
         yield Event.begin("plan", "reading leaves and documents")
-        plans = [plan_leaf(Path(p), engine, samples_per_seed, seed, chunk_tokens) for p in leaves]
+        plans = [plan_leaf(Path(p), engine, chunk_tokens) for p in leaves]
         for plan in plans:
             path = dataset.write_test(plan.name, held_out_samples(plan))
             yield Event.artifact(path, "test", f"{plan.rel}: {len(plan.units)} units, seed Q&A for evaluation in {path.name}")
-        total = sum(len(plan.units) for plan in plans) + (1 if replay else 0)
+        heldout = [p for p in plans if (document_questions and p.kind == "knowledge" and p.facts)
+                   or (skill_inputs and p.kind != "knowledge")]
+        total = sum(len(plan.units) for plan in plans) + len(heldout) + (1 if replay else 0)
         done = sum(1 for plan in plans for unit_id, _ in plan.units if unit_id in dataset.records.get(plan.name, {}))
+        done += sum(1 for plan in heldout if dataset.eval_path(plan.name).exists())
         done += 1 if replay and REPLAY in dataset.records.get(REPLAY, {}) else 0
         if done:
             yield Event.log(f"resuming: {done} of {total} units were already done")
@@ -224,7 +262,8 @@ def generate(
                         dedup.add(question)  # the seed Q&A are samples of their own: no near-copies of them
                 topic = topic_words([q for seed_example in plan.seeds for q, _ in seed_example.qas])
                 generator: Any = KnowledgeGenerator(prompts, plan.name, answer_mode, paraphrases, judge, dedup,
-                                                      questions_per_answer, seed_paraphrases, topic)
+                                                      questions_per_answer, seed_paraphrases, topic,
+                                                      questions_per_fact, retries, plan.seeds)
             else:
                 generator = SkillGenerator(prompts, plan.name, plan.seeds, plan.kind == "grounded_skill",
                                            max(1, samples_per_seed), judge, dedup)
@@ -234,10 +273,27 @@ def generate(
             for unit_id, outcome in tutor.run(steps, lanes(engine), cancel.check):
                 outcome = generator.commit(units[unit_id], outcome)
                 record = UnitRecord(plan.name, unit_id, outcome.generated, outcome.kept, len(outcome.samples),
-                                    dict(outcome.dropped))
+                                    dict(outcome.dropped), outcome.facts)
                 writer.write_unit(record, outcome.samples)
                 kept_here += len(outcome.samples)
                 yield _progress(tracker, dataset, plans, outcome.samples)
+            if plan in heldout and not dataset.eval_path(plan.name).exists():
+                cancel.check()
+                if plan.kind == "knowledge":
+                    trained = [sample["metadata"]["question"] for sample in writer.samples]
+                    rows, dropped = tutor.run_one(document_questions_steps(
+                        generator, plan.rel, plan.facts, plan.seeded, trained, plan.subject, document_questions, seed))
+                    what, left = "document questions", "facts left without one"
+                else:
+                    trained = [{"question": s["metadata"]["question"], "context": s["metadata"].get("context")}
+                               for s in writer.samples]
+                    rows, dropped = tutor.run_one(skill_inputs_steps(generator, trained, skill_inputs, seed))
+                    what, left = "new inputs", "dropped"
+                path = dataset.write_eval(plan.name, rows)
+                why = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items(), key=lambda kv: -kv[1]))
+                yield Event.artifact(path, "heldout", f"{plan.rel}: {len(rows)} {what} for the evaluation, none "
+                                     "trained on" + (f" ({left}: {why})" if why else ""))
+                yield tracker.advance(1, f"{plan.rel}: {what} for the evaluation")
         if replay:
             writer = dataset.leaf(REPLAY)
             if REPLAY not in writer.done:
@@ -255,6 +311,15 @@ def generate(
         minutes = max(time.monotonic() - start, 1e-6) / 60
 
         summaries = {p.name: {"leaf": p.rel, "kind": p.kind, "documents": p.documents, "chunks": p.chunks} for p in plans}
+        for plan in plans:
+            eval_file = dataset.eval_path(plan.name)
+            held_out = len(_lines(eval_file)) if eval_file.exists() else 0
+            if plan.kind == "knowledge" and plan.facts:
+                summaries[plan.name]["coverage"] = coverage(plan, dataset, questions_per_fact)
+                summaries[plan.name]["document_questions"] = held_out
+            elif plan.kind != "knowledge":
+                summaries[plan.name]["shape"] = skill_shape(plan).notes
+                summaries[plan.name]["heldout_inputs"] = held_out
         if dataset.leaf_summary(REPLAY)["units"]:
             summaries[REPLAY] = {"leaf": None, "kind": REPLAY, "student": student or "default"}
         teacher_stats = {
@@ -292,8 +357,14 @@ def generate(
                 f"counts are in {summary_path}",
             )
         total_samples = sum(dataset.leaf_summary(p.name)["samples"] for p in plans)
+        taught = [f"{p.rel}: {summaries[p.name]['coverage']['line']}" for p in plans if "coverage" in summaries[p.name]]
+        for plan in plans:
+            untaught = summaries[plan.name].get("coverage", {}).get("untaught", [])
+            if untaught:
+                yield Event.log(f"{plan.rel}: {len(untaught)} facts have fewer than {questions_per_fact} questions; "
+                                f"see 'untaught' in {summary_path.name}", level="warning")
         yield Event.finished(
-            f"{total_samples} training samples in {dataset.path}",
+            f"{total_samples} training samples in {dataset.path}" + "".join(f"; {line}" for line in taught),
             dataset=str(dataset.path),
             samples=total_samples,
             summary=str(summary_path),
@@ -319,6 +390,40 @@ def student_replay(
         return len(prompts), replay_samples(teacher_engine, prompts, system_prompt)
     with open_engine(student, threads=free_cores()) as engine:
         return len(prompts), replay_samples(engine, prompts, system_prompt)
+
+
+def coverage(plan: LeafPlan, dataset: DatasetDir, target: int) -> dict[str, Any]:
+    """Facts taught / facts found for a knowledge leaf, from the samples as written; each untaught
+    fact with its question count and the reasons its other questions were dropped."""
+    questions: dict[str, set[str]] = {}
+    for sample in dataset.leaf(plan.name).samples:
+        meta = sample["metadata"]
+        if meta.get("fact") and not meta.get("with_context"):
+            questions.setdefault(meta["fact"], set()).add(meta["question"])
+    drops: dict[str, Counter[str]] = {}
+    for record in dataset.records.get(plan.name, {}).values():
+        for fact, info in record.facts.items():
+            drops.setdefault(fact, Counter()).update(info.get("dropped", {}))
+    untaught = []
+    for fact in plan.facts:
+        count = len(questions.get(fact, ()))
+        if count < target:
+            reasons = ", ".join(f"{k} {v}" for k, v in drops.get(fact, Counter()).most_common(3))
+            untaught.append({"fact": fact, "questions": count,
+                             "why": f"dropped: {reasons}" if reasons else "no question was kept or asked"})
+    taught = len(plan.facts) - len(untaught)
+    return {
+        "facts_found": len(plan.facts),
+        "facts_taught": taught,
+        "questions_per_fact": target,
+        "facts_in_seeds": len(plan.seeded),
+        "line": f"facts taught {taught}/{len(plan.facts)} ({target}+ questions each)",
+        "untaught": untaught,
+    }
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _progress(tracker: ProgressTracker, dataset: DatasetDir, plans: list[LeafPlan], latest: list[dict[str, Any]]) -> Event:

@@ -2,19 +2,25 @@
 
 One unit of work is a (source chunk, seed example) pair. For each unit:
 
-1. pick fact-bearing sentences of the chunk to be the answers ("answer
-   first"). Across the seeds of a chunk every candidate sentence is picked at
-   least once, so every fact of the document is covered;
-2. the teacher writes a question for each answer (twice, with different
-   sampling seeds), with the seed's Q&A as earlier turns of the conversation
-   (in-context examples). A bigger teacher
+1. the chunk's fact-bearing sentences are the answers ("answer first"); they
+   are dealt out over the seeds of the chunk, so every sentence of the
+   document is one unit's to teach;
+2. the teacher writes questions for each answer, with the seed's Q&A as
+   earlier turns of the conversation (in-context examples), and paraphrases
+   each kept question, so the student sees the fact asked in several ways
+   (what makes it answer a held-out, reworded question). A bigger teacher
    ("free" mode) writes the answer too, which must then pass the grounding
-   check: its names, numbers and most content words occur in the chunk;
-3. the teacher paraphrases each question, so the student sees the fact asked
-   in several ways (what makes it answer a held-out, reworded question).
+   check: its names, numbers and most content words occur in the chunk.
    On the unit of a seed's own context, the seed's answers get new questions
    too, and the seed's Q&A are samples themselves, also paraphrased: they are
    the facts the user chose to teach;
+3. every name and number of a sentence also gets an *echo question* made
+   from the sentence without the teacher (sdg.facts), paraphrased by the
+   teacher: the only questions sure to ask for each fact. A sentence with
+   fewer than `questions_per_fact` kept questions (one more per fact beyond
+   two) is asked again with another seed's examples and hotter sampling. So
+   every fact is taught, and the per-sentence counts and drop reasons are the
+   leaf's coverage report;
 4. word-level checks drop non-questions, invented names, questions that
    give the answer away and questions whose answer lacks what they ask for;
    near-duplicate questions are dropped; the teacher, as judge, drops pairs
@@ -30,7 +36,6 @@ and the answer stays word for word true to the document.
 from __future__ import annotations
 
 import hashlib
-import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +43,9 @@ from typing import Any
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.prompts import json_text, render
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
-from ilabdesk.sdg.text import answer_candidates, check_question, fact_score, grounded, points_at, similarity, window, words
+from ilabdesk.sdg.facts import echo_for, leading_subject, terms_of
+from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
+                               window, words)
 
 QUESTION = object_schema(question=text_field())
 QUESTION_ANSWER = object_schema(question=text_field(), answer=text_field())
@@ -63,6 +70,7 @@ class Source:
     # The passage the teacher is shown, when wider than `text`: a seed context inside a document
     # chunk is shown that chunk, so its prompts share the chunk units' prefix in llama.cpp's cache.
     shown: str | None = None
+    subject: str = ""  # the document's subject (facts.document_subject), for questions made without the teacher
 
 
 @dataclass
@@ -82,6 +90,50 @@ class UnitOutcome:
     generated: int = 0
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
+    # per document sentence the unit taught: {"questions": kept, "dropped": {reason: n}} (coverage)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class _UnitWork:
+    """One unit's kept pairs, and per answer how many questions it has and why others were dropped."""
+
+    def __init__(self, outcome: UnitOutcome, pool: list[str], n_candidates: int, target: int, dedup: Dedup,
+                 seed_pairs: list[dict[str, Any]], topic: frozenset[str] = frozenset()) -> None:
+        self.outcome = outcome
+        self.pool = pool
+        self.n_candidates = n_candidates
+        # a sentence holding many facts ("2.6 km long, two cars named Orion and Vega, 40 passengers")
+        # needs more questions than one holding a single fact: one more per fact beyond two
+        self.target = [target + max(0, len(terms_of(answer, topic)) - 2) for answer in pool]
+        self.dedup = dedup
+        self.kept: list[dict[str, Any]] = [{**pair, "fact": pool[pair["index"]]} for pair in seed_pairs]
+        self.count: Counter[int] = Counter(p["index"] for p in seed_pairs)
+        self.why: dict[int, Counter[str]] = {}
+
+    def short(self, index: int) -> bool:
+        return self.count[index] < self.target[index]
+
+    def drop(self, index: int, reason: str) -> None:
+        self.outcome.dropped[reason] += 1
+        self.why.setdefault(index, Counter())[reason] += 1
+
+    def add(self, pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep the pairs that are no near-duplicate and whose answer has fewer than twice the target."""
+        added = []
+        for pair in pairs:
+            if self.dedup.is_duplicate(pair["question"], [p["question"] for p in self.kept]):
+                self.drop(pair["index"], "duplicate")
+            elif self.count[pair["index"]] >= 2 * self.target[pair["index"]]:
+                self.drop(pair["index"], "enough_for_this_fact")
+            else:
+                pair["fact"] = self.pool[pair["index"]]
+                self.kept.append(pair)
+                self.count[pair["index"]] += 1
+                added.append(pair)
+        return added
+
+    def report(self, index: int) -> dict[str, Any]:
+        return {"questions": self.count[index], "dropped": dict(self.why.get(index, {}))}
 
 
 def unit_seed(run_seed: int, leaf: str, unit: str) -> int:
@@ -111,12 +163,13 @@ class Dedup:
         self._exact.add(self._key(question))
 
 
-def plan_units(sources: list[Source], seeds: list[SeedExample], per_seed: int, run_seed: int, leaf: str) -> list[KnowledgeUnit]:
+def plan_units(sources: list[Source], seeds: list[SeedExample]) -> list[KnowledgeUnit]:
     """Units for all (chunk, seed) pairs, with the answers each unit asks about.
 
     The candidate sentences of a document chunk are dealt out over the seeds
-    like cards, so together the seeds cover all of them; a unit with fewer than
-    `per_seed` answers is topped up with the chunk's most fact-dense other sentences.
+    like cards, so together the seeds cover all of them and each sentence is
+    one unit's to teach (`KnowledgeGenerator` then works until it has enough
+    questions); a seed's own context unit asks about all of its sentences.
     """
     units: list[KnowledgeUnit] = []
     for source in sources:
@@ -125,18 +178,9 @@ def plan_units(sources: list[Source], seeds: list[SeedExample], per_seed: int, r
             continue
         paired = [s for s in seeds if s.id == source.seed_id] if source.seed_id else seeds
         for position, seed in enumerate(paired):
-            unit_id = f"{source.id}/{seed.id}"
-            if source.seed_id:
-                chosen = list(range(len(candidates)))
-            else:
-                chosen = list(range(position, len(candidates), len(paired)))
-            if len(chosen) < per_seed:
-                rng = random.Random(unit_seed(run_seed, leaf, unit_id))
-                others = [i for i in range(len(candidates)) if i not in chosen]
-                rng.shuffle(others)
-                others.sort(key=lambda i: -fact_score(candidates[i]))
-                chosen += others[: per_seed - len(chosen)]
-            units.append(KnowledgeUnit(unit_id, source, seed, sorted(chosen)))
+            chosen = list(range(len(candidates))) if source.seed_id else list(range(position, len(candidates), len(paired)))
+            if chosen or source.seed_id:
+                units.append(KnowledgeUnit(f"{source.id}/{seed.id}", source, seed, chosen))
     return units
 
 
@@ -154,6 +198,9 @@ class KnowledgeGenerator:
         questions_per_answer: int = 2,
         seed_paraphrases: int = 2,
         topic: frozenset[str] = frozenset(),
+        questions_per_fact: int = 4,
+        retries: int = 2,
+        seeds: list[SeedExample] | None = None,
     ) -> None:
         self.prompts = prompts
         self.leaf = leaf
@@ -164,6 +211,12 @@ class KnowledgeGenerator:
         self.topic = topic  # the leaf's subject words (text.topic_words)
         self.judge = judge
         self.dedup = dedup or Dedup()
+        # Each sentence of the document is worked on until this many differently worded questions
+        # (one more per fact beyond two) are kept for it (echo questions, the teacher's, retries),
+        # and no more than twice as many.
+        self.questions_per_fact = max(1, questions_per_fact)
+        self.retries = max(0, retries)
+        self.seeds = seeds or []  # every seed of the leaf: retries show other seeds' Q&A as examples
 
     # --- prompts ------------------------------------------------------------------
 
@@ -180,7 +233,7 @@ class KnowledgeGenerator:
         messages.append({"role": "user", "content": render(template["user"], answer=answer)})
         return messages
 
-    def _paraphrase_prompt(self, passage: str, question: str) -> list[Message]:
+    def paraphrase_prompt(self, passage: str, question: str) -> list[Message]:
         """The rewrite request starts with the same system message (the passage) as the unit's
         question prompts, so llama.cpp keeps the passage in its cache across all calls of a chunk.
         The instruction comes once, before the examples; each request adds only its question."""
@@ -202,19 +255,30 @@ class KnowledgeGenerator:
             {"role": "user", "content": render(template["user"], question=question, answer=answer)},
         ]
 
+    def _shots(self, seed: SeedExample, attempt: int) -> SeedExample:
+        """The seed whose Q&A are the examples: the unit's own first, another one on each retry."""
+        others = [s for s in self.seeds if s.id != seed.id]
+        return others[(attempt - 1) % len(others)] if attempt and others else seed
+
     # --- one unit -----------------------------------------------------------------
 
     def steps(self, unit: KnowledgeUnit, run_seed: int) -> Steps:
-        """The unit's work, as asks to the teacher (see `Teacher.run`); returns its outcome for `commit`."""
+        """The unit's work, as asks to the teacher (see `Teacher.run`); returns its outcome for `commit`.
+
+        Every chosen sentence gets an echo question per fact (see `facts`) and
+        their paraphrases, the teacher's own questions (with the unit's seed as
+        examples), paraphrased, then until `questions_per_fact` are kept retries
+        with another seed's examples, sampled hotter; what is still short gets
+        its echo questions reworded once more.
+        """
         outcome = UnitOutcome()
         seed = unit_seed(run_seed, self.leaf, unit.id)
         candidates = answer_candidates(unit.source.text)
         passage = unit.source.text.strip()
         shown = (unit.source.shown or passage).strip()
 
-        # 1-2. a question (and in free mode an answer) for each chosen sentence. On the unit of a
-        # seed's own context, the seed's answers are asked about too: they are the facts the user
-        # chose to teach, and new questions for them teach more than paraphrases of the seed's.
+        # On the unit of a seed's own context, the seed's answers are asked about too: they are the
+        # facts the user chose to teach, and new questions for them teach more than paraphrases of the seed's.
         own_seed = unit.source.seed_id == unit.seed.id
         qas = unit.seed.qas if own_seed else []
         # every answer a question may point at: the passage's sentences, then the seed's answers
@@ -224,66 +288,47 @@ class KnowledgeGenerator:
         # words a question may use: the passage's, and on a seed's unit its Q&A's (they name the topic)
         known = "\n".join([shown, *(f"{q} {a}" for q, a in qas)])
         focus = [(i, pool[i]) for i in [*unit.answers, *(p["index"] for p in seed_pairs)]]
-        schema = QUESTION_ANSWER if self.answer_mode == "free" else QUESTION
-        conversations = [self.question_prompt(shown, unit.seed, sentence) for _, sentence in focus]
-        # Each round asks again with another sampling seed: the prompts share their prefix, so
-        # a second question for the same answer costs llama.cpp only the reply.
-        rounds = range(self.questions_per_answer)
-        replies = yield json_ask(conversations * len(rounds), schema,
-                                 [seed + 10 * round_ for round_ in rounds for _ in conversations])
-        pairs: list[dict[str, Any]] = []  # question, answer, index, origin
-        for (index, sentence), reply in zip(focus * self.questions_per_answer, replies):
-            outcome.generated += 1
-            if reply is None:
-                outcome.dropped["unparsable"] += 1
-                continue
-            from_seed = index >= len(candidates)
-            answer = sentence if from_seed else reply.get("answer", sentence)  # the user's answer stays
-            if self.answer_mode == "free" and not from_seed:
-                ok, _ = grounded(answer, passage)
-                if not ok:
-                    outcome.dropped["answer_not_grounded"] += 1
-                    continue
-            ok, reason = check_question(reply["question"], answer, known, topic=self.topic)
-            if not ok:
-                outcome.dropped[reason] += 1
-                continue
-            if not points_at(reply["question"], pool, index):
-                outcome.dropped["question_about_other_sentence"] += 1
-                continue
-            pairs.append({"question": reply["question"], "answer": answer, "index": index, "origin": "question"})
+        work = _UnitWork(outcome, pool, len(candidates), self.questions_per_fact, self.dedup, seed_pairs, self.topic)
 
-        # 3. drop near-duplicates, then paraphrase each remaining question (same answer); the
-        # seed's own questions are samples as they are, and are paraphrased `seed_paraphrases` times.
-        # All rounds are asked at once (each round with its own seed); their replies are checked in order.
-        fresh = self._unique(pairs, seed_pairs, outcome)
-        questions = [p for p in fresh if p["origin"] == "question"]
-        rounds = [(questions if r < self.paraphrases else []) + (seed_pairs if r < self.seed_paraphrases else [])
-                  for r in range(max(self.paraphrases, self.seed_paraphrases if seed_pairs else 0))]
-        prompts = [self._paraphrase_prompt(shown, p["question"]) for originals in rounds for p in originals]
-        seeds = [seed + 1 + r for r, originals in enumerate(rounds) for _ in originals]
-        # sampled hotter than the questions: a small teacher at 0.7 rewrites a question the same way every time
-        replies = iter((yield json_ask(prompts, QUESTION, seeds, max_tokens=80, temperature=1.0)))
-        for originals in rounds:
-            rewritten = []
-            for pair, reply in zip(originals, replies):
-                outcome.generated += 1
-                if reply is None:
-                    outcome.dropped["unparsable"] += 1
-                    continue
-                # a paraphrase may reuse its original's words and needs a few of its own (synonyms)
-                ok, reason = check_question(reply["question"], pair["answer"], f"{known}\n{pair['question']}",
-                                            new_words=3, topic=self.topic)
-                if not ok:
-                    outcome.dropped[reason] += 1
-                    continue
-                if not points_at(reply["question"], pool, pair["index"]):
-                    outcome.dropped["question_about_other_sentence"] += 1
-                    continue
-                rewritten.append({**pair, "question": reply["question"], "origin": "paraphrase"})
-            fresh = self._unique(rewritten, fresh, outcome)
+        # One question per fact of each sentence, made from the sentence (sdg.facts), and their paraphrases:
+        # the only questions sure to ask for every name and number, which a small teacher's own do not.
+        document = [(i, sentence) for i, sentence in focus if i < len(candidates)]
+        echoes = work.add(self._echoes(document, candidates, unit.source.subject))
+        work.add((yield from self._paraphrased(shown, [(p, self.paraphrases) for p in echoes], known, pool,
+                                                seed + 7000, work)))
 
-        # 4. the judge
+        for attempt in range(1 + self.retries):
+            todo = [(i, sentence) for i, sentence in focus if work.short(i) or not attempt]
+            if not todo:
+                break
+            shots = self._shots(unit.seed, attempt)
+            rounds = self.questions_per_answer if attempt == 0 else 2
+            sampling = seed + 1000 * attempt
+            replies = yield json_ask(
+                [self.question_prompt(shown, shots, sentence) for _, sentence in todo] * rounds,
+                QUESTION_ANSWER if self.answer_mode == "free" else QUESTION,
+                [sampling + 10 * r for r in range(rounds) for _ in todo],
+                temperature=None if attempt == 0 else 1.0,
+            )
+            pairs = []
+            for (index, sentence), reply in zip(todo * rounds, replies):
+                pair = self._checked_question(reply, index, sentence, pool, known, passage, work)
+                if pair is not None:
+                    pairs.append({**pair, "origin": "question" if attempt == 0 else "retry"})
+            new = work.add(pairs)
+            originals = [(p, self.paraphrases) for p in new]
+            if attempt == 0:
+                originals += [(p, self.seed_paraphrases) for p in seed_pairs]
+            work.add((yield from self._paraphrased(shown, originals, known, pool, sampling + 1, work)))
+
+        # What is still short: its echo questions reworded once more, with other samples.
+        short = {i for i, _ in focus if work.short(i)}
+        again = [(p, 1) for p in work.kept if p["origin"] == "fact" and p["index"] in short]
+        if again:
+            work.add((yield from self._paraphrased(shown, again, known, pool, seed + 5000, work)))
+
+        # the judge
+        fresh = work.kept
         for pair in fresh:
             pair["context"] = window(candidates, pair["index"]) if pair["index"] < len(candidates) else passage
         judged_pairs = [p for p in fresh if p["origin"] != "seed"]  # the user's own Q&A are not judged
@@ -294,15 +339,90 @@ class KnowledgeGenerator:
             judged = [p for p in fresh if p["origin"] == "seed"]
             for pair, verdict in zip(judged_pairs, verdicts):
                 if verdict is None:
-                    outcome.dropped["judge_unparsable"] += 1
+                    work.drop(pair["index"], "judge_unparsable")
                 elif not verdict:
-                    outcome.dropped["judge_rejected"] += 1
+                    work.drop(pair["index"], "judge_rejected")
                 else:
                     judged.append(pair)
             fresh = judged
 
         outcome.pairs = fresh
+        outcome.facts = {candidates[i]: work.report(i) for i in unit.answers}
         return outcome
+
+    def _echoes(self, sentences: list[tuple[int, str]], candidates: list[str], subject: str) -> list[dict[str, Any]]:
+        """An echo question (sdg.facts) for each term of each answer but the subject of its sentence."""
+        from ilabdesk.documents.chunk import split_sentences
+
+        pairs = []
+        for index, answer in sentences:
+            subjects = [leading_subject(part) for part in split_sentences(answer)]
+            for term in terms_of(answer, self.topic):
+                if any(own and term.text in own for own in subjects):
+                    continue  # "The what was added in 1931?" asks nothing a reader would
+                question = echo_for(answer, term, candidates[index - 1] if index else "", subject)
+                if question:
+                    pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
+                                  "term": term.text})
+        return pairs
+
+    def _checked_question(self, reply: dict[str, str] | None, index: int, sentence: str, pool: list[str],
+                          known: str, passage: str, work: _UnitWork) -> dict[str, Any] | None:
+        """The teacher's question for `sentence` as a pair, or None (the reason is counted)."""
+        work.outcome.generated += 1
+        if reply is None:
+            return work.drop(index, "unparsable")
+        from_seed = index >= work.n_candidates
+        answer = sentence if from_seed else reply.get("answer", sentence)  # the user's answer stays
+        if self.answer_mode == "free" and not from_seed and not grounded(answer, passage)[0]:
+            return work.drop(index, "answer_not_grounded")
+        ok, reason = check_question(reply["question"], answer, known, topic=self.topic)
+        if not ok:
+            return work.drop(index, reason)
+        if not points_at(reply["question"], pool, index):
+            return work.drop(index, "question_about_other_sentence")
+        return {"question": reply["question"], "answer": answer, "index": index}
+
+    def _paraphrased(self, shown: str, originals: list[tuple[dict[str, Any], int]], known: str, pool: list[str],
+                     sampling: int, work: _UnitWork) -> Steps:
+        """Paraphrases of each original (pair, how many), checked; all rounds are asked at once."""
+        asked = [(pair, r) for pair, times in originals for r in range(times)]
+        if not asked:
+            return []
+        # sampled hotter than the questions: a small teacher at 0.7 rewrites a question the same way every time
+        replies = yield json_ask([self.paraphrase_prompt(shown, pair["question"]) for pair, _ in asked], QUESTION,
+                                 [sampling + r for _, r in asked], max_tokens=80, temperature=1.0)
+        out = []
+        for (pair, _), reply in zip(asked, replies):
+            work.outcome.generated += 1
+            if reply is None:
+                work.drop(pair["index"], "unparsable")
+                continue
+            reason = self.paraphrase_problem(reply["question"], pair["question"], pair["answer"], known, pair.get("term"))
+            if reason:
+                work.drop(pair["index"], reason)
+            elif not points_at(reply["question"], pool, pair["index"]):
+                work.drop(pair["index"], "question_about_other_sentence")
+            else:
+                out.append({**pair, "question": reply["question"], "origin": "paraphrase"})
+        return out
+
+    def paraphrase_problem(self, question: str, original: str, answer: str, known: str, term: str | None) -> str:
+        """Why a rewording of `original` is unusable ("" when it is fine)."""
+        # a paraphrase may reuse its original's words and needs a few of its own (synonyms)
+        ok, reason = check_question(question, answer, f"{known}\n{original}", new_words=3, topic=self.topic)
+        if not ok:
+            return reason
+        # words of the prompt's own examples ("the old bridge") copied instead of the passage's
+        borrowed = content_words(" ".join(" ".join(pair) for pair in self.prompts["paraphrase"].get("examples", [])))
+        if (content_words(question) & borrowed) - content_words(known):
+            return "question_copies_an_example"
+        kept = content_words(original)
+        if kept and len(content_words(question) & kept) < 0.4 * len(kept):
+            return "paraphrase_drifted"  # it asks about something else
+        if term and term.lower() in question.lower():
+            return "answer_in_question"  # gives away the fact its echo question asked for
+        return ""
 
     def commit(self, unit: KnowledgeUnit, outcome: UnitOutcome) -> UnitOutcome:
         """5. Two samples per kept pair, in the plan's order of units. Units run side by side, so a
@@ -312,22 +432,16 @@ class KnowledgeGenerator:
             if pair["origin"] != "seed":
                 if self.dedup.is_duplicate(pair["question"]):
                     outcome.dropped["duplicate"] += 1
+                    if pair["fact"] in outcome.facts:
+                        fact = outcome.facts[pair["fact"]]
+                        fact["questions"] -= 1
+                        fact["dropped"]["duplicate"] = fact["dropped"].get("duplicate", 0) + 1
                     continue
                 self.dedup.add(pair["question"])
                 outcome.kept += 1
             outcome.samples.extend(self.samples(unit, pair))
         outcome.pairs = []
         return outcome
-
-    def _unique(self, pairs: list[dict[str, Any]], kept: list[dict[str, Any]], outcome: UnitOutcome) -> list[dict[str, Any]]:
-        """`kept` plus the pairs whose question is not a near-duplicate of an earlier one."""
-        out = list(kept)
-        for pair in pairs:
-            if self.dedup.is_duplicate(pair["question"], [p["question"] for p in out]):
-                outcome.dropped["duplicate"] += 1
-            else:
-                out.append(pair)
-        return out
 
     def samples(self, unit: KnowledgeUnit, pair: dict[str, Any]) -> list[dict[str, Any]]:
         meta = {
@@ -338,6 +452,7 @@ class KnowledgeGenerator:
             "seed": unit.seed.id,
             "origin": pair["origin"],
             "question": pair["question"],
+            "fact": pair["fact"],  # the sentence (or seed answer) it teaches: coverage is counted on it
         }
         with_context = f"{pair['context']}\n\n{pair['question']}"
         return [

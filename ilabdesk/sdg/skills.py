@@ -1,15 +1,25 @@
 """Skills SDG (LAB): freeform skills and grounded skills, from a leaf's seed examples.
 
-One unit of work is one seed example. For each attempt in the unit:
+A skill is learned from many examples of the task in the seeds' mould. One
+unit of work is one seed example; for each of its attempts:
 
-- grounded skills first write a new context, modelled on the seed contexts;
-- the teacher writes a new task (question) like the seeds, which is checked
-  (shape, near-duplicates) and judged by the teacher ("a clear task?");
-- the teacher answers it, with the seed's own Q&A as an example turn;
-- the teacher judges the pair ("does the response do the task?").
+- grounded skills first write a new context modelled on the seed contexts,
+  checked for a length like theirs and for not copying one;
+- the task: where every seed asks the same instruction of its context
+  ("Summarise this meeting note as JSON."), the new context is asked exactly
+  that; otherwise the teacher writes a new task like the seeds, which must
+  open the way they all do, have a length like theirs and copy none;
+- the teacher answers with three seeds as earlier turns, constrained to the
+  JSON schema of the seed answers' shape when they share one, with values
+  the seeds took from their context limited to pieces of this context
+  (sdg.shape); the answer must have that shape, and for a grounded skill
+  its names and numbers must come from its context;
+- with a judge (bigger teachers), the teacher judges task and answer.
 
-Prompts of one unit differ only in which seed examples are shown and in what
-order, so attempts are varied while the run stays reproducible from `--seed`.
+The seeds themselves are samples too (weighted up in the recipe): they are
+the user's own examples of the task. Prompts of one unit differ only in which
+seed examples are shown and in what order, so attempts are varied while the
+run stays reproducible from `--seed`.
 """
 
 from __future__ import annotations
@@ -19,11 +29,24 @@ from typing import Any
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.knowledge import Dedup, SeedExample, UnitOutcome, unit_seed
 from ilabdesk.sdg.prompts import json_text, render
-from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_ask, text_field, verdict_ask
-from ilabdesk.sdg.text import similarity, words
+from ilabdesk.sdg.shape import Shape, context_dates, infer_shape, shared_instruction
+from ilabdesk.sdg.teacher import Ask, Steps, json_ask, object_schema, text_ask, text_field, verdict_ask
+from ilabdesk.sdg.text import key_terms, similarity, words
 
 CONTEXT = object_schema(context=text_field())
 QUESTION = object_schema(question=text_field())
+COPY = 0.7  # word-set similarity above which a new context or task copies a seed's
+
+
+def common_opening(texts: list[str]) -> str:
+    """The words every text opens with ("Write a thank-you note to"), if at least two."""
+    split = [t.split() for t in texts]
+    shared: list[str] = []
+    for column in zip(*split):
+        if len({w.lower() for w in column}) != 1:
+            break
+        shared.append(column[0])
+    return " ".join(shared) if len(shared) >= 2 and len(texts) >= 2 else ""
 
 
 class SkillGenerator:
@@ -46,6 +69,16 @@ class SkillGenerator:
         self.attempts = attempts
         self.judge = judge
         self.dedup = dedup or Dedup()
+        qas = [qa for seed in seeds for qa in seed.qas]
+        self.shape: Shape = infer_shape([a for _, a in qas], [s.context for s in seeds for _ in s.qas] if grounded else None)
+        self.instruction = shared_instruction([q for q, _ in qas]) if grounded else None
+        self.opening = common_opening([q for q, _ in qas])
+        question_words = [len(words(q)) for q, _ in qas] or [1]
+        self.question_words = (max(2, min(question_words) // 2), 2 * max(question_words) + 5)
+        context_words = [len(words(s.context)) for s in seeds if s.context] or [1]
+        self.context_words = (max(3, min(context_words) // 2), 2 * max(context_words) + 10)
+        self.seen_contexts = [s.context for s in seeds if s.context]
+        self.seed_terms = set().union(*(key_terms(c) for c in self.seen_contexts))
 
     def _rotated(self, seed: SeedExample, attempt: int) -> list[SeedExample]:
         """Up to three example seeds, the unit's own seed last (it steers the most)."""
@@ -62,26 +95,41 @@ class SkillGenerator:
             messages.append({"role": "assistant", "content": render(template["example_assistant"], **values)})
         return messages
 
-    def steps(self, seed: SeedExample, run_seed: int) -> Steps:
-        """The unit's work, as asks to the teacher (see `Teacher.run`); returns its outcome for `commit`."""
-        outcome = UnitOutcome()
-        base = unit_seed(run_seed, self.leaf, seed.id)
-        contexts: list[str | None] = [None] * self.attempts
+    def user_turn(self, question: str, context: str | None) -> str:
+        """The user message of a sample: the context above the task, as the seeds are asked."""
+        return render(self.prompts["skill_answer"]["context_user"], context=context, question=question) if context else question
 
-        if self.grounded:
-            template = self.prompts["grounded_context"]
-            conversations = []
-            for attempt in range(self.attempts):
-                shown = [s for s in self._rotated(seed, attempt) if s.context]
-                messages: list[Message] = [{"role": "system", "content": template["system"]}]
-                messages += self._shots(template, [(template["user"], {"context": json_text(s.context)}) for s in shown])
-                messages.append({"role": "user", "content": template["user"]})
-                conversations.append(messages)
-            replies = yield json_ask(conversations, CONTEXT, base, max_tokens=250)
-            contexts = [r["context"] if r else None for r in replies]
+    # --- new inputs -------------------------------------------------------------------
 
+    def context_ask(self, seed: SeedExample, attempts: list[int], base: int) -> Ask:
+        template = self.prompts["grounded_context"]
         conversations = []
-        for attempt, context in enumerate(contexts):
+        for attempt in attempts:
+            shown = [s for s in self._rotated(seed, attempt) if s.context]
+            messages: list[Message] = [{"role": "system", "content": template["system"]}]
+            messages += self._shots(template, [(template["user"], {"context": json_text(s.context)}) for s in shown])
+            messages.append({"role": "user", "content": template["user"]})
+            conversations.append(messages)
+        return json_ask(conversations, CONTEXT, [base + a for a in attempts], max_tokens=250)
+
+    def check_context(self, context: str | None, others: list[str]) -> str:
+        """Why a new context is unusable ("" when it is fine): too short or long, or a copy."""
+        if not context:
+            return "unparsable"
+        low, high = self.context_words
+        if not low <= len(words(context)) <= high:
+            return "context_length"
+        if any(similarity(context, other) >= COPY for other in [*self.seen_contexts, *others]):
+            return "context_copies_another"
+        if key_terms(context) and key_terms(context) <= self.seed_terms:
+            return "context_reuses_the_seeds_names"  # a recombination of the seeds teaches no new input
+        if self.shape.dates and not context_dates(context):
+            return "context_lacks_a_date"  # the seeds' answers take one from their context
+        return ""
+
+    def question_ask(self, seed: SeedExample, contexts: list[tuple[int, str | None]], base: int) -> Ask:
+        conversations = []
+        for attempt, context in contexts:
             shown = self._rotated(seed, attempt)
             if self.grounded:
                 template = self.prompts["grounded_question"]
@@ -92,57 +140,67 @@ class SkillGenerator:
             examples = [(template["user"], {"question": json_text(qa[0])}) for s in shown for qa in s.qas[:1]]
             conversations.append([{"role": "system", "content": system}, *self._shots(template, examples),
                                   {"role": "user", "content": template["user"]}])
-        # a grounded attempt whose context did not parse is not asked for a question
-        asked = [i for i, c in enumerate(contexts) if not self.grounded or c]
-        outcome.generated += self.attempts
-        outcome.dropped["unparsable"] += self.attempts - len(asked)
-        replies = yield json_ask([conversations[i] for i in asked], QUESTION, base + 1, max_tokens=160)
+        return json_ask(conversations, QUESTION, [base + 1 + a for a, _ in contexts], max_tokens=160)
 
-        candidates: list[dict[str, Any]] = []
+    def check_question(self, question: str, others: list[str]) -> str:
+        """Why a new task is unusable ("" when it is fine)."""
+        low, high = self.question_words
+        if not low <= len(words(question)) <= high:
+            return "question_length"
+        if self.opening and not question.lower().startswith(self.opening.lower()):
+            return "question_not_like_the_seeds"
         seed_questions = [qa[0] for s in self.seeds for qa in s.qas]
-        for index, reply in zip(asked, replies):
-            if reply is None:
-                outcome.dropped["unparsable"] += 1
-                continue
-            question = reply["question"]
-            if len(words(question)) < 3:
-                outcome.dropped["question_length"] += 1
-            elif any(similarity(question, q) >= self.dedup.threshold for q in seed_questions) or self.dedup.is_duplicate(
-                question, [c["question"] for c in candidates]
-            ):
-                outcome.dropped["duplicate"] += 1
-            else:
-                candidates.append({"question": question, "context": contexts[index]})
+        if any(similarity(question, q) >= self.dedup.threshold for q in seed_questions) or self.dedup.is_duplicate(
+                question, others):
+            return "duplicate"
+        return ""
 
-        if self.judge and candidates:
+    def answer_ask(self, seed: SeedExample, attempt: int, items: list[dict[str, Any]], base: int) -> Ask:
+        """The teacher answers each task with three seeds as earlier turns, in the seeds' shape."""
+        template = self.prompts["skill_answer"]
+        conversations = []
+        for item in items:
+            messages: list[Message] = [{"role": "system", "content": template["system"]}]
+            for shown in self._rotated(seed, attempt):
+                for question, answer in shown.qas[:1]:
+                    messages += [{"role": "user", "content": self.user_turn(question, shown.context if self.grounded else None)},
+                                 {"role": "assistant", "content": answer}]
+            messages.append({"role": "user", "content": self.user_turn(item["question"], item["context"])})
+            conversations.append(messages)
+        if self.shape.schema:
+            # checked by the shape after, which also knows its value formats
+            return Ask(conversations, base + 3, 300, None, [self.shape.schema_for(i["context"]) for i in items], str)
+        return text_ask(conversations, base + 3, max_tokens=300)
+
+    # --- one unit -----------------------------------------------------------------
+
+    def steps(self, seed: SeedExample, run_seed: int) -> Steps:
+        """The unit's work, as asks to the teacher (see `Teacher.run`); returns its outcome for `commit`."""
+        outcome = UnitOutcome()
+        base = unit_seed(run_seed, self.leaf, seed.id)
+        outcome.generated += self.attempts  # each attempt ends kept, or dropped for a counted reason
+        items = yield from self.new_inputs(seed, range(self.attempts), base, [], outcome)
+
+        if self.judge and items and not self.instruction:
             template = self.prompts["judge_question"]
             verdicts = yield verdict_ask(
                 [[{"role": "system", "content": template["system"]},
-                  {"role": "user", "content": render(template["user"], question=c["question"])}] for c in candidates],
+                  {"role": "user", "content": render(template["user"], question=c["question"])}] for c in items],
                 base + 2,
             )
-            candidates = self._filter(candidates, verdicts, "question_rejected", outcome)
+            items = self._filter(items, verdicts, "question_rejected", outcome)
 
-        template = self.prompts["skill_answer"]
-        conversations = []
-        for candidate in candidates:
-            messages = [{"role": "system", "content": template["system"]}]
-            for question, answer in seed.qas[:1]:
-                shown = render(template["context_user"], context=seed.context, question=question) if self.grounded and seed.context else question
-                messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer}]
-            ask = candidate["question"]
-            if candidate["context"]:
-                ask = render(template["context_user"], context=candidate["context"], question=ask)
-            messages.append({"role": "user", "content": ask})
-            conversations.append(messages)
-        answers = yield text_ask(conversations, base + 3, max_tokens=300)
+        answers = yield self.answer_ask(seed, 0, items, base) if items else text_ask([], base)
         answered = []
-        for candidate, answer in zip(candidates, answers):
+        for item, answer in zip(items, answers):
             answer = (answer or "").strip()
-            if len(words(answer)) < 2 or similarity(answer, candidate["question"]) > 0.8:
-                outcome.dropped["empty_answer"] += 1
+            ok, reason = self.shape.check(answer, item["context"] if self.grounded else None)
+            if not ok:
+                outcome.dropped[reason] += 1
+            elif similarity(answer, item["question"]) > 0.8:
+                outcome.dropped["answer_repeats_the_task"] += 1
             else:
-                answered.append({**candidate, "answer": answer})
+                answered.append({**item, "answer": answer})
 
         if self.judge and answered:
             template = self.prompts["judge_skill_pair"]
@@ -156,24 +214,63 @@ class SkillGenerator:
         outcome.pairs = answered
         return outcome
 
+    def new_inputs(self, seed: SeedExample, attempts: range, base: int, avoid: list[dict[str, Any]],
+                   outcome: UnitOutcome) -> Steps:
+        """New tasks (and contexts) in the seeds' mould, none copying a seed or anything in `avoid`."""
+        contexts: list[tuple[int, str | None]] = [(a, None) for a in attempts]
+        if self.grounded:
+            replies = yield self.context_ask(seed, list(attempts), base)
+            contexts = []
+            kept_contexts = [i["context"] for i in avoid if i["context"]]
+            for attempt, reply in zip(attempts, replies):
+                context = reply["context"] if reply else None
+                reason = self.check_context(context, kept_contexts)
+                if reason:
+                    outcome.dropped[reason] += 1
+                    continue
+                contexts.append((attempt, context))
+                kept_contexts.append(context)
+        if self.instruction:
+            return [{"question": self.instruction, "context": context} for _, context in contexts]
+        replies = yield self.question_ask(seed, contexts, base) if contexts else text_ask([], base)
+        items: list[dict[str, Any]] = []
+        for (_, context), reply in zip(contexts, replies):
+            if reply is None:
+                outcome.dropped["unparsable"] += 1
+                continue
+            reason = self.check_question(reply["question"], [i["question"] for i in [*avoid, *items]])
+            if reason:
+                outcome.dropped[reason] += 1
+            else:
+                items.append({"question": reply["question"], "context": context})
+        return items
+
     def commit(self, seed: SeedExample, outcome: UnitOutcome) -> UnitOutcome:
-        """The samples of the unit's pairs, in the plan's order of units; a question that near-copies
-        one of a unit committed meanwhile (units run side by side) is dropped here."""
+        """The samples of the unit: the seed's own examples, then its pairs, in the plan's order of
+        units; a task that near-copies one of a unit committed meanwhile (units run side by side)
+        is dropped here (a shared instruction is told apart by its context)."""
+        pairs = [{"question": q, "answer": a, "context": seed.context if self.grounded else None, "origin": "seed"}
+                 for q, a in seed.qas]
         for item in outcome.pairs:
-            if self.dedup.is_duplicate(item["question"]):
+            key = self.user_turn(item["question"], item["context"])
+            if self.dedup.is_duplicate(key):
                 outcome.dropped["duplicate"] += 1
                 continue
-            self.dedup.add(item["question"])
+            self.dedup.add(key)
             outcome.kept += 1
-            user = render(self.prompts["skill_answer"]["context_user"], context=item["context"], question=item["question"]) if item["context"] else item["question"]
+            pairs.append({**item, "origin": "generated"})
+        for item in pairs:
             outcome.samples.append({
-                "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": item["answer"]}],
+                "messages": [{"role": "user", "content": self.user_turn(item["question"], item["context"])},
+                             {"role": "assistant", "content": item["answer"]}],
                 "metadata": {
                     "leaf": self.leaf,
                     "kind": "grounded_skill" if self.grounded else "freeform_skill",
                     "unit": seed.id,
                     "seed": seed.id,
+                    "origin": item["origin"],
                     "question": item["question"],
+                    "context": item["context"],
                     "with_context": bool(item["context"]),
                 },
             })

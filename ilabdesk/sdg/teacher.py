@@ -54,7 +54,7 @@ class Ask:
     seeds: int | list[int]
     max_tokens: int
     temperature: float | None  # None: the teacher's own
-    schema: dict[str, Any] | None
+    schema: dict[str, Any] | list[dict[str, Any] | None] | None  # a list: one schema per conversation
     parse: Callable[[str], Any]
 
 
@@ -109,7 +109,7 @@ class Teacher:
             top_p=0.95,
             max_tokens=ask.max_tokens,
             seed=ask.seeds[index] if isinstance(ask.seeds, list) else ask.seeds,
-            json_schema=ask.schema,
+            json_schema=ask.schema[index] if isinstance(ask.schema, list) else ask.schema,
         )
 
     def run(self, units: Iterable[tuple[Any, Steps]], lanes: int = 1,

@@ -25,7 +25,8 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[0-9]+(?:[.,:/-][0-9]+)*%?|[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", re.UNICODE)
-_MARKDOWN = re.compile(r"(\*\*|__|`|^#+\s*|^\s*(?:[-*+]|\d+[.)])\s+|\[|\]\([^)]*\))", re.M)
+# A numbered item has at most three digits: a hard-wrapped line may start with a year ("1962. Its").
+_MARKDOWN = re.compile(r"(\*\*|__|`|^#+\s*|^\s*(?:[-*+]|\d{1,3}[.)])\s+|\[|\]\([^)]*\))", re.M)
 
 
 def strip_markdown(text: str) -> str:
@@ -213,7 +214,7 @@ def facts_of(question: str, answer: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_ITEM_START = re.compile(r"\s*(?:#|[-*+]\s|\d+[.)]\s|\|)")
+_ITEM_START = re.compile(r"\s*(?:#|[-*+]\s|\d{1,3}[.)]\s|\|)")
 
 
 def logical_lines(block: str) -> list[str]:
@@ -234,11 +235,19 @@ def logical_lines(block: str) -> list[str]:
     return lines
 
 
+# A sentence that opens by pointing back ("Its roof ...", "That year ...") states its fact only
+# together with the sentence before it.
+_ANAPHOR = re.compile(r"^(It|Its|They|Their|Them|This|That|These|Those|He|She|His|Her|The same|Both|Each)\b")
+
+
 def answer_candidates(passage: str) -> list[str]:
     """Sentences of `passage` that state a fact: the answers the teacher writes questions for.
 
     Headings, table rules, code and very short or very long sentences are left
-    out; list items count when they are sentence-like.
+    out; list items count when they are sentence-like. A sentence that opens
+    with a pronoun or "That year" is joined to the one before it, so the answer
+    says what it is about ("Until 1926 visitors climbed ... That year a
+    funicular railway was opened ..."): alone it teaches a fact with no subject.
     """
     from ilabdesk.documents.chunk import paragraphs, split_sentences
 
@@ -249,9 +258,17 @@ def answer_candidates(passage: str) -> list[str]:
         for line in logical_lines(block):
             if line.lstrip().startswith("#"):
                 continue
+            previous = ""
             for sentence in split_sentences(strip_markdown(line)):
                 n_words = len(words(sentence))
-                if 5 <= n_words <= 45 and len(content_words(sentence)) >= 3 and not sentence.endswith("?"):
+                if previous and _ANAPHOR.match(sentence) and n_words + len(words(previous)) <= 60:
+                    if out and out[-1] == previous:
+                        out.pop()
+                    sentence, n_words = f"{previous} {sentence}", n_words + len(words(previous))
+                    previous = ""  # one sentence of context is enough
+                else:
+                    previous = sentence
+                if 5 <= n_words <= 60 and len(content_words(sentence)) >= 3 and not sentence.endswith("?"):
                     out.append(sentence)
     return list(dict.fromkeys(out))
 

@@ -233,6 +233,53 @@ def save_leaf(leaf: Leaf) -> None:
     atomic_write_text(leaf.path, text)
 
 
+def _yaml_scalar(value: str) -> str:
+    """`value` as a plain YAML scalar where it reads back the same, else double-quoted."""
+    import json
+
+    try:
+        if value and yaml.safe_load(f"k: {value}") == {"k": value}:
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_document_block(path: Path, repo: str, commit: str, patterns: list[str]) -> None:
+    """Point a knowledge leaf at its documents by rewriting only its top-level `document:` block.
+
+    Comments, key order and the layout of every other line stay as the user
+    wrote them (a whole-file YAML dump would drop comments and reflow folded
+    text). The file is read right before the write, so an edit saved while
+    documents were being converted is kept, and the result must parse to the
+    same data with only `document` changed.
+    """
+    text = read_text_checked(path)
+    before = parse_yaml(text, path)
+    block = ["document:", f"  repo: {_yaml_scalar(repo)}", f"  commit: {_yaml_scalar(commit)}", "  patterns:",
+             *(f"    - {_yaml_scalar(p)}" for p in patterns)]
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("document:")), None)
+    if start is None:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        lines += block
+    else:
+        end = start + 1
+        while end < len(lines) and (lines[end][:1] in (" ", "\t") or not lines[end].strip()):
+            end += 1
+        while end > start + 1 and not lines[end - 1].strip():  # blank lines before the next key stay
+            end -= 1
+        lines[start:end] = block
+    new_text = "\n".join(lines) + "\n"
+    after = parse_yaml(new_text, path)
+    expected = {"repo": repo, "commit": commit, "patterns": patterns}
+    if not isinstance(before, dict) or {**before, "document": expected} != after:
+        raise UserError(f"{path}: could not update its document: block without changing other keys",
+                        hint="write the document: block by hand (repo, commit, patterns), then try again")
+    atomic_write_text(path, new_text)
+
+
 def _placeholders(prefix: str, n: int) -> list[str]:
     return [f"{prefix} {i}" for i in range(1, n + 1)]
 

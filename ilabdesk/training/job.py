@@ -21,6 +21,7 @@ from typing import Any
 
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
+from ilabdesk.locks import holding
 from ilabdesk.training.config import TrainConfig, config_from_settings
 from ilabdesk.training.rundir import RunDir
 
@@ -66,6 +67,7 @@ def make_trainer(backend: str, hf_dir: Path, config: TrainConfig):
     return MLXTrainer(hf_dir, config)
 
 
+@holding("output", "run folder")
 def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     """The train job (see the module docstring)."""
     from ilabdesk.training.base import resolve_base

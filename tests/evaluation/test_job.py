@@ -25,7 +25,8 @@ def evaluated(tmp_path_factory):
     (root / "doc.md").write_text(DOC, encoding="utf-8")
     (root / "q.yaml").write_text(
         "leaf: knowledge/brindle\nquestions:\n"
-        "  - question: In which town did the Brindle Works open?\n    answer: Ossery.\n    facts: [Ossery]\n",
+        "  - question: In which town did the Brindle Works open?\n    answer: Ossery.\n    facts: [Ossery]\n"
+        "  - question: When did the last loom stop?\n    answer: The last loom stopped in 1987.\n    facts: ['1987']\n",
         encoding="utf-8",
     )
     model = str(default_model_path())
@@ -37,7 +38,7 @@ def evaluated(tmp_path_factory):
         "choice_limit": 2,
         "general": 2,
         "judge": "default",
-        "judge_limit": 1,
+        "judge_limit": 2,
         "max_tokens": 24,
         "output": str(root / "out"),
     }
@@ -51,15 +52,29 @@ def test_report_compares_both_sides(evaluated):
     assert done.type == "done"
     report = json.loads((out / "report.json").read_text())
     sources = [row["item"]["source"] for row in report["items"]]
-    assert sources.count("user") == 1 and sources.count("choice") == 2 and sources.count("general") == 2
+    assert sources.count("user") == 2 and sources.count("choice") == 2 and sources.count("general") == 2
+    for row in report["items"]:
+        if row["item"]["source"] == "choice":  # a real question, options of one kind
+            assert row["item"]["question"].split("\n")[0].endswith("?")
+            assert all(o.isdigit() for o in row["item"]["options"]) or not any(o.isdigit() for o in row["item"]["options"])
     # The same model, greedy: both sides answer alike, so nothing improves or regresses.
     for row in report["items"]:
         assert row["base"]["answer"] == row["tuned"]["answer"]
     assert all(leaf["improved"] == leaf["regressed"] == 0 for leaf in report["leaves"].values())
-    assert report["regression"]["passed"] and report["regression"]["checked"] >= 1  # "capital of France" is known
-    # the judge rated the one knowledge answer on both sides and left its reason
+    assert report["forgetting"]["passed"] and report["forgetting"]["base"] >= 1  # "capital of France" is known
+    assert report["forgetting"]["line"] in done.message
+    # the judge was first checked on control pairs: each reference against a wrong answer to its question
+    judge = report["judge"]
+    assert judge["controls"] and all(c["reference"] != c["wrong"] for c in judge["controls"])
+    able = all(c["wrong_score"] is not None and c["reference_score"] is not None
+               and c["wrong_score"] < c["reference_score"] for c in judge["controls"])
+    assert judge["able"] == able
     user_row = next(r for r in report["items"] if r["item"]["source"] == "user")
-    assert "judge_reason" in user_row["base"] and "judge" in user_row["tuned"]
+    if able:  # it rated both sides and left its reasons
+        assert "judge_reason" in user_row["base"] and "judge" in user_row["tuned"]
+    else:  # reported as unable, with no scores
+        assert "judge" not in user_row["base"] and "judge: unable to judge" in done.message
+        assert "bigger judge" in judge["hint"] and "unable to judge" in (out / "report.md").read_text()
     assert (out / "report.md").read_text().startswith("# Evaluation: base vs tuned")
     assert (out / "chart.png").stat().st_size > 1000
 
@@ -79,6 +94,19 @@ def test_judge_none_rates_nothing(evaluated):
     assert not [e for e in again if e.type == "stage"]  # answers journaled, and no judge is loaded
     user_row = next(r for r in json.loads((out / "report.json").read_text())["items"] if r["item"]["source"] == "user")
     assert "judge" not in user_row["base"]
+
+
+def test_control_pairs_swap_a_fact_for_one_of_the_same_shape():
+    from ilabdesk.evaluation.job import control_pairs
+    from ilabdesk.evaluation.questions import EvalItem
+
+    items = [EvalItem("user", "x", "When was it built?", "It was built in 1891.", ["1891"]),
+             EvalItem("user", "x", "Who designed it?", "Mirela Oskoven designed it.", ["Mirela Oskoven"]),
+             EvalItem("user", "x", "How tall is it?", "It is 46 metres tall.", ["46"])]
+    pairs = dict((item.question, wrong) for item, wrong in control_pairs(items))
+    assert pairs["When was it built?"] == "It was built in 46."  # a number for a number
+    assert pairs["How tall is it?"] == "It is 1891 metres tall."
+    assert pairs["Who designed it?"] == "It was built in 1891."  # no other name: another question's answer
 
 
 def test_nothing_to_ask_is_a_user_error(tmp_path):

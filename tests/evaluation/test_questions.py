@@ -26,13 +26,39 @@ def test_test_items_use_metadata_facts_or_key_facts(tmp_path):
     assert len({i.id for i in items}) == 2
 
 
-def test_skill_test_items_have_no_facts(tmp_path):
+def test_skill_seeds_are_taught_items_without_facts(tmp_path):
     (tmp_path / "test_compositional_skills_notes.jsonl").write_text(
         _row("Write a note.", "Dear Ann, thank you.", leaf="compositional_skills/notes", kind="freeform_skill") + "\n",
         encoding="utf-8",
     )
     [item] = load_test_items(tmp_path)
-    assert (item.source, item.facts, item.reference) == ("skill", [], "Dear Ann, thank you.")
+    assert (item.source, item.facts, item.reference) == ("skill_seed", [], "Dear Ann, thank you.")
+
+
+def test_held_out_skill_inputs_and_document_questions_with_their_choices(tmp_path):
+    import json
+
+    from ilabdesk.evaluation.questions import load_document_items
+    from ilabdesk.evaluation.report import score_answer
+    from ilabdesk.sdg.shape import infer_shape
+
+    shape = infer_shape(['{"event": "Fair", "date": "2025-07-19"}', '{"event": "Quiz", "date": "2024-02-03"}'])
+    rows = [
+        {"messages": [{"role": "user", "content": "Book Swap on 8 March 2025.\n\nGive it as JSON."},
+                      {"role": "assistant", "content": ""}],
+         "metadata": {"leaf": "skills_events", "kind": "skill", "question": "Give it as JSON.",
+                      "context": "Book Swap on 8 March 2025.", "shape": shape.to_dict(), "task_opening": ""}},
+        {"messages": [{"role": "user", "content": "How tall is the lighthouse?"},
+                      {"role": "assistant", "content": "The lighthouse is 46 metres tall."}],
+         "metadata": {"leaf": "knowledge_x", "kind": "document", "facts": ["46"], "options": ["46", "38", "811"]}},
+    ]
+    (tmp_path / "eval_x.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    skill, document, choice = load_document_items(tmp_path)
+    assert (skill.source, document.source, choice.source) == ("skill", "document", "choice")
+    assert score_answer(skill, '{"event": "Book Swap", "date": "2025-03-08"}')["correct"]
+    assert score_answer(skill, '{"event": "Book Swap", "date": "2025-03-09"}')["why"] == "answer_not_grounded"
+    assert score_answer(document, "It is 46 metres tall.")["correct"]
+    assert choice.question.startswith("How tall is the lighthouse?\n\nA) 46") and choice.answer_index == 0
 
 
 def test_broken_jsonl_names_the_line(tmp_path):

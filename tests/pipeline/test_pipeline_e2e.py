@@ -19,7 +19,8 @@ from ilabdesk.pipeline.sample import SAMPLE_KNOWLEDGE_LEAF, install_sample
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 TINY = {
-    "generate": {"samples_per_seed": 1, "paraphrases": 0, "seed_paraphrases": 0, "replay": 2, "judge": False},
+    "generate": {"samples_per_seed": 1, "paraphrases": 0, "seed_paraphrases": 0, "replay": 2, "judge": False,
+                 "questions_per_fact": 1, "retries": 0, "document_questions": 2, "skill_inputs": 2},
     "train": {"iters": 2, "batch_size": 2, "max_seq_len": 128, "checkpoint_every": 1},
     "evaluate": {"general": 1, "choice_limit": 1, "max_tokens": 16},
 }

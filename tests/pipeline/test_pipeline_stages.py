@@ -84,10 +84,10 @@ def test_full_run_writes_report_and_forwards_events(tmp_path, stand_ins):
     progress = [e.stage for e in events if e.type == "progress"]
     assert progress == ["generate", "train", "export", "evaluate"]
     assert events[-1].type == "done"
-    # the evaluation gets the base GGUF, the fused quantized GGUF and the leaf's document
+    # the evaluation gets the base GGUF, the fused quantized GGUF and the dataset (its document questions)
     eval_args = stand_ins.args["evaluate"]
     assert eval_args["tuned"] == report["tuned_model"] and eval_args["base"] == "/models/base.gguf"
-    assert [Path(d["path"]).name for d in eval_args["documents"]] == ["quellmoor_island.md"]
+    assert eval_args["data"] == str(out / "dataset") and "documents" not in eval_args
     assert eval_args["judge"] == "default"  # the teacher, which is the embedded model by default
 
 

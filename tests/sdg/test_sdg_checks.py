@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from ilabdesk.errors import UserError
 from ilabdesk.sdg.dataset import DatasetDir, UnitRecord
 from ilabdesk.sdg.knowledge import Dedup, SeedExample, Source, plan_units
 from ilabdesk.sdg.teacher import parse_json
@@ -84,11 +87,11 @@ def test_near_duplicates():
 
 def test_units_cover_every_candidate_sentence():
     seeds = [SeedExample(f"s{i}", None, [("Q?", "A.")]) for i in range(3)]
-    units = plan_units([Source("d0c0", PASSAGE)], seeds, per_seed=1, run_seed=1, leaf="x")
+    units = plan_units([Source("d0c0", PASSAGE)], seeds)
     assert [u.id for u in units] == ["d0c0/s0", "d0c0/s1", "d0c0/s2"]
-    covered = {i for u in units for i in u.answers}
-    assert covered == set(range(len(answer_candidates(PASSAGE))))
-    assert plan_units([Source("d0c0", PASSAGE)], seeds, 1, 1, "x") == units  # deterministic
+    answers = [i for u in units for i in u.answers]
+    assert sorted(answers) == list(range(len(answer_candidates(PASSAGE))))  # each sentence is one unit's
+    assert plan_units([Source("d0c0", PASSAGE)], seeds) == units  # deterministic
 
 
 def test_resume_drops_the_unfinished_unit_and_a_torn_line(tmp_path):
@@ -114,19 +117,12 @@ def test_resume_drops_the_unfinished_unit_and_a_torn_line(tmp_path):
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):
-    import pytest
-
-    from ilabdesk.errors import UserError
-
     DatasetDir(tmp_path, {"seed": 1}).close()
     with pytest.raises(UserError, match="other settings \\(seed\\)"):
         DatasetDir(tmp_path, {"seed": 2})
 
 
 def test_prompts_are_overridable_per_model_family():
-    import pytest
-
-    from ilabdesk.errors import UserError
     from ilabdesk.sdg.prompts import load_prompts, model_family, render
     from ilabdesk.settings import paths
 
@@ -154,8 +150,8 @@ def test_answers_are_whole_sentences_of_hard_wrapped_text():
         "- The harbor of Port Ambrel was dredged\n  in 1911 by the engineer Ilse Varro.\n"
     )
     assert answer_candidates(wrapped) == [
-        "Vellmora is a small island nation in the Quintal Sea.",
-        "Its capital is Port Ambrel, a harbor city of 84,000 people.",
+        # "Its capital ..." says whose only with the sentence before it
+        "Vellmora is a small island nation in the Quintal Sea. Its capital is Port Ambrel, a harbor city of 84,000 people.",
         "The island's main export is blue kelp, dried in the sun.",
         "The harbor of Port Ambrel was dredged in 1911 by the engineer Ilse Varro.",
     ]
@@ -178,9 +174,9 @@ def test_a_question_near_copying_one_committed_meanwhile_is_dropped_at_commit():
 
     generator = KnowledgeGenerator(load_prompts("smollm"), "x")
     seed = SeedExample("s0", None, [("What is the capital of Vellmora?", "Its capital is Port Ambrel.")])
-    units = plan_units([Source("d0c0", PASSAGE)], [seed], per_seed=1, run_seed=1, leaf="x")
+    units = plan_units([Source("d0c0", PASSAGE)], [seed])
     pair = {"question": "How tall is Mount Caradine?", "answer": "Mount Caradine rises 2,317 meters.",
-            "index": 2, "origin": "question", "context": PASSAGE}
+            "index": 2, "origin": "question", "context": PASSAGE, "fact": "Mount Caradine rises 2,317 meters."}
     first = generator.commit(units[0], UnitOutcome(pairs=[pair]))
     again = generator.commit(units[0], UnitOutcome(pairs=[{**pair, "question": "how tall is mount Caradine?"},
                                                           {**pair, "question": "Who is the chief elder?"}]))
@@ -188,3 +184,12 @@ def test_a_question_near_copying_one_committed_meanwhile_is_dropped_at_commit():
     assert (again.kept, again.dropped["duplicate"]) == (1, 1)
     assert [s["metadata"]["question"] for s in again.samples] == ["Who is the chief elder?"] * 2
     assert isinstance(units[0], KnowledgeUnit) and not again.pairs
+
+
+def test_a_second_run_into_a_dataset_folder_is_refused(tmp_path):
+    """Two generate runs into one folder both used to finish and write every sample twice."""
+    first = DatasetDir(tmp_path, {"seed": 1})
+    with pytest.raises(UserError, match="dataset folder is in use by PID"):
+        DatasetDir(tmp_path, {"seed": 1})
+    first.close()
+    DatasetDir(tmp_path, {"seed": 1}).close()  # free again once the first is done

@@ -70,6 +70,9 @@ def run_generate(leaf: Path, output: Path, engine, **options) -> list[Event]:
     options.setdefault("paraphrases", 0)
     options.setdefault("questions_per_answer", 1)
     options.setdefault("seed_paraphrases", 1)
+    options.setdefault("questions_per_fact", 2)
+    options.setdefault("retries", 1)
+    options.setdefault("document_questions", 3)
     options.setdefault("replay", 0)
     return list(generate([leaf], output, engine=engine, **options))
 
@@ -84,7 +87,8 @@ def test_dataset_contract(tmp_path, engine):
     events = run_generate(leaf, out, engine, paraphrases=1, replay=3)
     assert events[-1].type == "done", events[-1]
     progress = [e for e in events if e.type == "progress"]
-    assert progress[-1].done == progress[-1].total == 5  # 1 chunk x 2 seeds + 2 seed contexts + the replay
+    # 1 chunk x 2 seeds + 2 seed contexts + the document questions + the replay
+    assert progress[-1].done == progress[-1].total == 6
     assert {"kept", "dropped"} <= set(progress[-1].data)
 
     plain = read_jsonl(out / "train_knowledge_maritime_orlin.jsonl")
@@ -121,18 +125,41 @@ def test_dataset_contract(tmp_path, engine):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["samples"] == len(train) + len(replay) and summary["units"] == 5
     assert summary["generated"] == summary["kept"] + sum(summary["dropped"].values())
-    assert summary["leaves"]["knowledge_maritime_orlin"]["samples"] == len(train)
+    leaf_summary = summary["leaves"]["knowledge_maritime_orlin"]
+    assert leaf_summary["samples"] == len(train)
+    # coverage: every fact-bearing sentence of the document, taught by enough questions or listed with why
+    from ilabdesk.sdg.text import answer_candidates, similarity
+
+    coverage = leaf_summary["coverage"]
+    assert coverage["facts_found"] == len(answer_candidates(DOC)) == 3
+    assert coverage["facts_taught"] + len(coverage["untaught"]) == coverage["facts_found"]
+    asked = {}
+    for sample in plain:
+        asked.setdefault(sample["metadata"]["fact"], set()).add(sample["metadata"]["question"])
+    for fact in answer_candidates(DOC):
+        untaught = [u for u in coverage["untaught"] if u["fact"] == fact]
+        assert len(asked.get(fact, ())) >= 2 or (untaught and untaught[0]["why"])
+    # document questions for the evaluation: about a fact of the document, never trained on, worded apart
+    held = read_jsonl(out / "eval_knowledge_maritime_orlin.jsonl")
+    assert held and leaf_summary["document_questions"] == len(held) <= 3
+    questions = {s["metadata"]["question"] for s in train}
+    for row in held:
+        question, meta = row["messages"][-2]["content"], row["metadata"]
+        assert question not in questions and max(similarity(question, q) for q in questions) < 0.6
+        assert meta["kind"] == "document" and meta["facts"][0] in meta["sentence"] and meta["facts"][0] not in question
     recipe = yaml.safe_load((out / "recipe.yaml").read_text())
-    assert recipe["phases"][0] == {"name": "knowledge", "datasets": [
-        {"path": "train_knowledge_maritime_orlin.jsonl", "weight": 1.0, "min_per_answer": 3},
-        {"path": "train_knowledge_maritime_orlin_context.jsonl", "weight": 0.1},
-        {"path": "train_replay.jsonl", "weight": 1.0},
-    ]}
+    datasets = recipe["phases"][0]["datasets"]
+    assert datasets[:2] == [{"path": "train_knowledge_maritime_orlin.jsonl", "weight": 1.0, "min_per_answer": 3},
+                            {"path": "train_knowledge_maritime_orlin_context.jsonl", "weight": 0.1}]
+    # the student's replay answers make about a quarter of the phase, however large the leaf
+    assert datasets[2]["path"] == "train_replay.jsonl"
+    share = len(replay) * datasets[2]["weight"] / (len(plain) + 0.1 * len(context) + len(replay) * datasets[2]["weight"])
+    assert datasets[2]["weight"] == 1.0 or 0.2 <= share <= 0.3
 
     # a finished run re-run does nothing and changes nothing
     before = (out / "train_knowledge_maritime_orlin.jsonl").read_bytes()
     again = run_generate(leaf, out, engine, paraphrases=1, replay=3)
-    assert any(e.type == "log" and "5 of 5 units were already done" in e.message for e in again)
+    assert any(e.type == "log" and "6 of 6 units were already done" in e.message for e in again)
     assert not [e for e in again if e.type == "progress"]
     assert (out / "train_knowledge_maritime_orlin.jsonl").read_bytes() == before
 
@@ -142,7 +169,8 @@ def test_resume_after_sigkill(tmp_path, engine):
     out = tmp_path / "data"
     command = [sys.executable, "-m", "ilabdesk", "generate", "--leaf", str(leaf), "--output", str(out),
                "--samples-per-seed", "1", "--paraphrases", "0", "--seed-paraphrases", "1",
-               "--questions-per-answer", "1", "--replay", "0", "--json"]
+               "--questions-per-answer", "1", "--questions-per-fact", "2", "--retries", "1",
+               "--document-questions", "3", "--replay", "0", "--json"]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
     try:
         for line in child.stdout:
@@ -197,7 +225,7 @@ def test_a_seed_context_found_in_a_chunk_is_shown_as_that_chunk_right_after_it(t
     from ilabdesk.sdg.knowledge import KnowledgeGenerator
     from ilabdesk.sdg.prompts import load_prompts
 
-    plan = plan_leaf(make_leaf(tmp_path), engine, samples_per_seed=1, run_seed=1, chunk_tokens=500)
+    plan = plan_leaf(make_leaf(tmp_path), engine, chunk_tokens=500)
     # the second seed's context is a sentence of the document, the first one's is reworded
     assert [unit_id for unit_id, _ in plan.units] == ["d0c0/s0", "d0c0/s1", "ctx1/s1", "ctx0/s0"]
     units = dict(plan.units)

@@ -1,6 +1,9 @@
-"""Skills SDG with the real embedded teacher: every attempt ends kept or dropped for a counted reason."""
+"""Skills SDG with the real embedded teacher: every attempt ends kept or dropped for a counted reason,
+answers keep the seeds' JSON shape with values from their context, held-out inputs copy no training input."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -36,7 +39,9 @@ def test_every_attempt_is_accounted_for(teacher, seeds, grounded):
     outcome = generator.commit(seeds[0], teacher.run_one(generator.steps(seeds[0], run_seed=5)))
     assert outcome.generated == attempts
     assert outcome.kept + sum(outcome.dropped.values()) == attempts, outcome.dropped
-    assert len(outcome.samples) == outcome.kept
+    # the seed's own example is taught too, before what the teacher made
+    assert len(outcome.samples) == outcome.kept + 1 and outcome.samples[0]["metadata"]["origin"] == "seed"
+    assert outcome.samples[0]["messages"][1]["content"] == seeds[0].qas[0][1]
     for sample in outcome.samples:
         meta = sample["metadata"]
         assert meta["kind"] == ("grounded_skill" if grounded else "freeform_skill")
@@ -44,3 +49,31 @@ def test_every_attempt_is_accounted_for(teacher, seeds, grounded):
         assert sample["messages"][0]["content"].endswith(meta["question"])
         assert sample["messages"][1]["content"].strip()
     assert teacher.calls >= 2
+
+
+DELIVERIES = [
+    SeedExample("s0", "Parcel for Hanna Holt: two spanners and a cordless drill, delivered on 12 March 2025.",
+                [("Turn this notice into JSON.", '{"recipient": "Hanna Holt", "date": "2025-03-12", "items": ["two spanners"]}')]),
+    SeedExample("s1", "On 3 June 2024 the courier left six blue mugs for Marek Doyle.",
+                [("Turn this notice into JSON.", '{"recipient": "Marek Doyle", "date": "2024-06-03", "items": ["six blue mugs"]}')]),
+]
+
+
+def test_json_answers_take_their_values_from_their_context(teacher):
+    from ilabdesk.sdg.heldout import skill_inputs
+    from ilabdesk.sdg.shape import context_dates, context_spans
+    from ilabdesk.sdg.text import similarity
+
+    generator = SkillGenerator(load_prompts("smollm"), "skills_d", DELIVERIES, True, attempts=3, judge=False)
+    assert generator.instruction == "Turn this notice into JSON." and generator.shape.dates == ["date"]
+    outcome = generator.commit(DELIVERIES[0], teacher.run_one(generator.steps(DELIVERIES[0], run_seed=3)))
+    made = [s for s in outcome.samples if s["metadata"]["origin"] == "generated"]
+    for sample in made:  # every kept answer: the seeds' keys, a date and pieces of its own context
+        context, answer = sample["metadata"]["context"], json.loads(sample["messages"][1]["content"])
+        assert list(answer) == ["recipient", "date", "items"] and answer["date"] in context_dates(context)
+        assert answer["recipient"] in context_spans(context, 3)
+    trained = [{"question": s["metadata"]["question"], "context": s["metadata"]["context"]} for s in outcome.samples]
+    rows, _ = teacher.run_one(skill_inputs(generator, trained, 2, run_seed=3))
+    for row in rows:
+        context = row["metadata"]["context"]
+        assert context_dates(context) and all(similarity(context, t["context"]) < 0.7 for t in trained)

@@ -1,0 +1,162 @@
+"""The facts of a document sentence, and questions made from them without a model.
+
+A fact-bearing sentence holds *terms*: years, dates, amounts and names, each
+of a kind, so that a multiple-choice question can offer years against a year
+and names against a name. `echo_question` turns a sentence and one of its
+terms into a question by putting a question phrase where the term stands
+("The funicular is 2.6 kilometres long." -> "The funicular is how many
+kilometres long?"). It needs no teacher, so it is the fallback for facts a
+small teacher could not write an accepted question for, and it always asks
+for exactly that term.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ilabdesk.sdg.text import NUMBER_WORDS, STOPWORDS, words
+
+MONTHS = ("january february march april may june july august september october november december").split()
+_MONTH = "|".join(m.capitalize() for m in MONTHS)
+_DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) \d{{1,2}}(?:st|nd|rd|th)?)\b(?: \d{{4}})?")
+_YEAR = re.compile(r"(?<![\d.,])\b(1[0-9]{3}|20[0-9]{2})s?\b(?![.,]\d)")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%)?(?![\w.]\d)|\b(?:" + "|".join(sorted(NUMBER_WORDS - {"one", "once", "twice", "half"})) + r")\b", re.I)
+# A name: capitalised words, joined by "of" / "the" / "de" inside ("Anselm of Tarn").
+_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|the|de|van|von)\s+)?[A-Z][\w'’-]*)*")
+_UNIT_WORD = re.compile(r"\s*((?:[a-z-]+\s+){0,2}?[a-z-]+)")
+_PRONOUN_START = re.compile(r"^(It|Its|They|Their|This|These)\b")
+_PERSON_ROLE = re.compile(r"\b(?:the|a|an) ((?:[a-z-]+ )?[a-z-]+)(?: of)? $")
+# The noun phrase that opens a sentence ("The Salvesen Dome", "The observatory"): what a pronoun
+# at the start of the next sentence most often stands for.
+_LEADING_SUBJECT = re.compile(r"^(?:(?:The|A|An) )?(?:[A-Z][\w'-]*(?: (?:of )?[A-Z][\w'-]*)*|[a-z]+)(?=\s)")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One fact in a sentence: its kind (year, date, number, name) and its text as written."""
+
+    kind: str
+    text: str
+    unit: str = ""  # for numbers: the word after it ("potters", "metres"), so amounts meet amounts
+
+
+def terms_of(sentence: str, topic: frozenset[str] = frozenset()) -> list[Term]:
+    """The sentence's terms, in order; names made only of topic words (the leaf's subject) are left out.
+
+    A capitalised word that opens the sentence is a name only when it is several
+    words long ("Clara Vinterberg discovered"), never a lone "The" or "Since".
+    """
+    found: list[tuple[int, Term]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in _DATE.finditer(sentence):
+        found.append((match.start(), Term("date", match.group())))
+        taken.append(match.span())
+    for match in _YEAR.finditer(sentence):
+        if free(*match.span()):
+            found.append((match.start(), Term("year", match.group())))
+            taken.append(match.span())
+    for match in _NUMBER.finditer(sentence):
+        if not free(*match.span()):
+            continue
+        unit = _UNIT_WORD.match(sentence, match.end())
+        unit_word = unit.group(1).split()[-1] if unit else ""
+        found.append((match.start(), Term("number", match.group(), unit_word)))
+        taken.append(match.span())
+    # names are looked for with the dates and numbers blanked out: "14 September the Lantern Tide
+    # Festival" must not read as one name starting at "September"
+    masked = list(sentence)
+    for start, end in taken:
+        masked[start:end] = "_" * (end - start)
+    for match in _NAME.finditer("".join(masked)):
+        text = match.group()
+        parts = text.split()
+        if match.start() == 0:  # drop a capitalised sentence opener ("The", "In", "Every")
+            while parts and (parts[0].lower() in STOPWORDS or parts[0].lower() in ("in", "every", "each", "during", "until", "today")):
+                parts = parts[1:]
+            if len(parts) < 2 and (not parts or text.split()[0] == parts[0]):
+                continue
+            text = " ".join(parts)
+        start = sentence.find(text, match.start())
+        if not text or text.lower() in MONTHS or not free(start, start + len(text)):
+            continue
+        if set(words(text)) <= topic or all(w in STOPWORDS for w in words(text)):
+            continue
+        found.append((start, Term("name", text)))
+        taken.append((start, start + len(text)))
+    return [term for _, term in sorted(found, key=lambda item: item[0])]
+
+
+def _ask_for(term: Term, before: str) -> tuple[str, str]:
+    """(text to drop before the term, question phrase that replaces both)."""
+    if term.kind == "year":
+        return "", "what year"
+    if term.kind == "date":
+        return "", "what date"
+    if term.kind == "number":
+        return "", "how many" if term.unit else "what number"
+    role = _PERSON_ROLE.search(before)
+    if role:  # "designed by the architect Malin Furu" -> "designed by which architect"
+        return role.group(0), f"which {role.group(1).removesuffix(' of')} "
+    if before.rstrip().endswith((" by", " after", " to", " with")):
+        return "", "whom"
+    return "", "what"
+
+
+def leading_subject(sentence: str) -> str:
+    """The noun phrase a sentence opens with, or "" ("The Salvesen Dome turns ..." -> "The Salvesen Dome")."""
+    match = _LEADING_SUBJECT.match(sentence.strip())
+    if not match or match.group().lower() in STOPWORDS or _PRONOUN_START.match(match.group()):
+        return ""
+    return match.group()
+
+
+def echo_question(sentence: str, term: Term, subject: str = "") -> str | None:
+    """A question that asks for `term` in the words of `sentence`; None where none can be made.
+
+    A sentence that opens with a pronoun ("Its copper roof ...") gets `subject`
+    in its place (the caller passes the previous sentence's `leading_subject`,
+    else the document's), so the question stands on its own.
+    """
+    text = " ".join(sentence.split()).rstrip(".!;: ")
+    start = text.find(term.text)
+    if start < 0:
+        return None
+    before, after = text[:start], text[start + len(term.text):]
+    drop, phrase = _ask_for(term, before)
+    if drop:
+        before = before[: len(before) - len(drop)]
+    question = f"{before}{phrase.strip()}{after}".strip()
+    if subject:
+        question = _PRONOUN_START.sub(lambda m: f"{subject}'s" if m.group(1) in ("Its", "Their") else subject, question)
+    question = question[0].upper() + question[1:]
+    if len(words(question)) < 4 or term.text in question:
+        return None
+    return question + "?"
+
+
+def echo_for(answer: str, term: Term, before: str = "", subject: str = "") -> str | None:
+    """The echo question for `term` made from the sentence of `answer` that holds it (an answer may be
+    two sentences, see text.answer_candidates); a pronoun there stands for the subject of the sentence
+    before it (`before` for the first), else for the document's `subject`."""
+    from ilabdesk.documents.chunk import split_sentences
+
+    parts = split_sentences(answer)
+    for number, part in enumerate(parts):
+        if term.text in part:
+            previous = parts[number - 1] if number else before
+            return echo_question(part, term, leading_subject(previous) or subject)
+    return None
+
+
+def document_subject(markdown: str) -> str:
+    """The document's subject: its first heading, else its first name."""
+    for line in markdown.splitlines():
+        if line.startswith("#"):
+            return line.lstrip("#").strip().removeprefix("The ").strip()
+    names = [t for t in terms_of(markdown[:400]) if t.kind == "name"]
+    return names[0].text if names else ""

@@ -1,0 +1,171 @@
+"""Questions for the evaluation that training never sees: document questions and skill inputs.
+
+After a leaf's training samples are made, some of the document's facts get a
+question each, aimed at one term of its sentence (an amount, a name, a
+year), which is then what a right answer must contain. A small teacher asked
+to write a question for a bare term asks about it instead ("What is Ingrid
+Rasmark?"), so the question starts as the sentence's echo question
+(sdg.facts) and the teacher rewrites it in its own words. A candidate is
+kept only when it is a real question that asks for that kind of term, points
+at its sentence, and is worded unlike every training question of the leaf
+(word-set similarity below `MAX_SIMILARITY`; the training filter drops
+near-copies at 0.85): the student was taught the fact, never this question.
+Facts that no seed example states come first, since they are what the
+document adds. Each
+question also carries three same-kind options from the document (years
+against a year, amounts of the same unit, names against a name) for the
+multiple-choice check.
+
+Skill leaves get new inputs made the way training inputs are (sdg.skills),
+in a step of their own after training's, and kept only when they copy none
+of the training inputs; the evaluation scores answers to them by the seeds'
+shape and their content.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from ilabdesk.documents.chunk import split_sentences
+from ilabdesk.sdg.facts import Term, echo_for, leading_subject, terms_of
+from ilabdesk.sdg.knowledge import QUESTION, KnowledgeGenerator, UnitOutcome, unit_seed
+from ilabdesk.sdg.skills import SkillGenerator
+from ilabdesk.sdg.teacher import Steps, json_ask, text_ask
+from ilabdesk.sdg.text import points_at, similarity, window
+
+MAX_SIMILARITY = 0.6
+CANDIDATES = 3
+_ASKS = {
+    "year": re.compile(r"\b(when|year|date)\b", re.I),
+    "date": re.compile(r"\b(when|date|day)\b", re.I),
+    "number": re.compile(r"\b(how|what number|what percentage|what share|what proportion|what price|what amount)\b", re.I),
+    "name": re.compile(r"^(who|whom|whose|what|which|where|name)\b", re.I),
+}
+
+
+def pick_facts(facts: list[str], seeded: set[str], topic: frozenset[str], limit: int) -> list[tuple[int, Term]]:
+    """Up to `limit` (sentence index, term) pairs, one per sentence, spread over the document;
+    sentences no seed states first. A sentence's own subject is no answer ("The what was added
+    in 1931?"); amounts and names say more of a sentence than its year."""
+    order = {"number": 0, "name": 1, "date": 2, "year": 3}
+    picks: list[tuple[int, Term]] = []
+    for group in ([i for i, f in enumerate(facts) if f not in seeded], [i for i, f in enumerate(facts) if f in seeded]):
+        room = limit - len(picks)
+        if room <= 0:
+            break
+        usable = []
+        for i in group:
+            subjects = [leading_subject(part) for part in split_sentences(facts[i])]
+            terms = [t for t in terms_of(facts[i], topic) if not any(own and t.text in own for own in subjects)]
+            if terms:
+                usable.append((i, min(terms, key=lambda t: order[t.kind])))
+        if len(usable) > room:
+            step = len(usable) / room
+            usable = [usable[int(k * step)] for k in range(room)]
+        picks += usable
+    return sorted(picks)
+
+
+def options_for(term: Term, sentence: str, facts: list[str], topic: frozenset[str], rng: random.Random) -> list[str]:
+    """The term, then up to three other terms of the same kind from the document (amounts of the
+    same unit first); [] where fewer than two such terms exist."""
+    same_unit, same_kind = [], []
+    for other in facts:
+        if other == sentence:
+            continue
+        for candidate in terms_of(other, topic):
+            if candidate.kind != term.kind or candidate.text.lower() == term.text.lower():
+                continue
+            if candidate.text in same_unit or candidate.text in same_kind:
+                continue
+            (same_unit if term.kind == "number" and candidate.unit == term.unit else same_kind).append(candidate.text)
+    rng.shuffle(same_unit)
+    rng.shuffle(same_kind)
+    distractors = (same_unit + same_kind)[:3]
+    if len(distractors) < 2:
+        return []
+    return [term.text, *distractors]
+
+
+def document_questions(
+    generator: KnowledgeGenerator, leaf_path: str, facts: list[str], seeded: set[str], trained: list[str],
+    subject: str, limit: int, run_seed: int,
+) -> Steps:
+    """Steps for `Teacher.run` that return (rows for eval_<leaf>.jsonl, why facts got none)."""
+    topic = generator.topic
+    seed = unit_seed(run_seed, generator.leaf, "heldout")
+    picks = []
+    for index, term in pick_facts(facts, seeded, topic, limit):
+        echo = echo_for(facts[index], term, facts[index - 1] if index else "", subject)
+        if echo:
+            picks.append((index, term, echo))
+    prompts = [generator.paraphrase_prompt(window(facts, index, 60), echo) for index, _, echo in picks]
+    replies = yield json_ask(prompts * CANDIDATES, QUESTION, [seed + r for r in range(CANDIDATES) for _ in picks],
+                             max_tokens=80, temperature=1.0)
+    rng = random.Random(seed)
+    rows, dropped = [], {}
+    for k, (index, term, echo) in enumerate(picks):
+        sentence = facts[index]
+        # the teacher's rewordings, then the echo question itself, which asks for the term by construction
+        candidates = [(r["question"], False) for r in replies[k::len(picks)] if r] + [(echo, True)]
+        best, best_similarity, reason = None, 1.0, "unparsable"
+        for question, made in candidates:
+            why = "" if made else generator.paraphrase_problem(question, echo, sentence, window(facts, index, 60),
+                                                              term.text)
+            if why:
+                reason = why
+            elif not made and not _ASKS[term.kind].search(question):
+                reason = "does_not_ask_for_the_fact"
+            elif not points_at(question, facts, index):
+                reason = "question_about_other_sentence"
+            else:
+                nearest = max((similarity(question, t) for t in trained), default=0.0)
+                if nearest >= MAX_SIMILARITY:
+                    reason = "too_close_to_a_training_question"
+                elif nearest < best_similarity - (0.15 if made else 0.0):  # a teacher's wording beats the echo
+                    best, best_similarity = question, nearest
+        if best is None:
+            dropped[reason] = dropped.get(reason, 0) + 1
+            continue
+        rows.append({
+            "messages": [{"role": "user", "content": best}, {"role": "assistant", "content": sentence}],
+            "metadata": {
+                "leaf": generator.leaf, "leaf_path": leaf_path, "kind": "document", "facts": [term.text],
+                "fact_kind": term.kind, "sentence": sentence, "seeded": sentence in seeded,
+                "max_similarity": round(best_similarity, 3), "options": options_for(term, sentence, facts, topic, rng),
+            },
+        })
+    return rows, dropped
+
+
+def skill_inputs(generator: SkillGenerator, trained: list[dict[str, Any]], limit: int, run_seed: int) -> Steps:
+    """Steps that return (rows for eval_<leaf>.jsonl, why attempts were dropped): `limit` new inputs in
+    the seeds' mould, made apart from the training ones and copying none of them, each with the
+    teacher's answer (when it has the seeds' shape) as a reference. The evaluation scores a model's
+    answer by the shape and its content (`Shape.score`), not by the reference."""
+    outcome = UnitOutcome()
+    seed = unit_seed(run_seed, generator.leaf, "heldout")
+    inputs: list[dict[str, Any]] = []
+    for round_ in range(3):  # a small teacher's contexts and tasks are often dropped: ask again
+        need = limit - len(inputs)
+        if need <= 0:
+            break
+        attempts = range(1000 * (round_ + 1), 1000 * (round_ + 1) + 2 * need)
+        inputs += (yield from generator.new_inputs(generator.seeds[round_ % len(generator.seeds)], attempts, seed,
+                                                   [*trained, *inputs], outcome))
+    inputs = inputs[:limit]
+    answers = yield generator.answer_ask(generator.seeds[0], 0, inputs, seed) if inputs else text_ask([], seed)
+    rows = []
+    for item, answer in zip(inputs, answers):
+        answer = (answer or "").strip()
+        ok, _ = generator.shape.check(answer, item["context"] if generator.grounded else None)
+        rows.append({
+            "messages": [{"role": "user", "content": generator.user_turn(item["question"], item["context"])},
+                         {"role": "assistant", "content": answer if ok else ""}],
+            "metadata": {"leaf": generator.leaf, "kind": "skill", "question": item["question"],
+                         "context": item["context"], "shape": generator.shape.to_dict(),
+                         "task_opening": generator.opening, "grounded": generator.grounded},
+        })
+    return rows, dict(outcome.dropped)

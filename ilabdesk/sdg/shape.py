@@ -1,0 +1,289 @@
+"""What a skill's seed answers have in common, as a schema for the teacher and a check for its answers.
+
+A skill is learned from its examples' form as much as from their content: a
+meeting note summarised as one JSON object with `date` as YYYY-MM-DD, a note
+that always opens with "Dear". `infer_shape` finds what every seed answer
+shares:
+
+- a JSON object: the same keys, each with one value type (text, whole
+  number, number, yes/no, a list of texts), and text values that all follow
+  one format (a date as 2025-08-16, a time as 14:30, a number) keep it. The
+  teacher's answers are constrained to that JSON schema (llama.cpp grammar,
+  or an endpoint's JSON mode), so even a small teacher writes the shape;
+- text: an opening or closing word all seeds share, a list when every seed
+  is one, and a length range around the seeds'.
+
+For a grounded skill, a key whose every seed value is a piece of its
+seed's context (a name, "two spanners") is a *span* key, and a date key
+whose every seed value is its context's date written as 2025-08-16 is a
+*date* key: `schema_for(context)` then lets those values be only the
+context's pieces or dates, so a small teacher picks the answer out of the
+context instead of writing one. `Shape.check` says whether an answer has the
+shape and, for a grounded skill, whether its names and numbers come from the
+context (a date written 2025-08-16 counts when its day, month and year are
+in the context).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ilabdesk.sdg.facts import MONTHS
+from ilabdesk.sdg.text import STOPWORDS, content_words, key_terms, words
+
+FORMATS = {
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "time": r"^[0-9]{1,2}:[0-9]{2}$",
+    "number": r"^-?[0-9]+(\.[0-9]+)?$",
+}
+_LIST_LINE = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+")
+
+
+def parse_object(text: str) -> dict[str, Any] | None:
+    """`text` as a JSON object (a ```json fence allowed around it), else None."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.strip("`").removeprefix("json").strip()
+    if not stripped.startswith("{"):
+        return None
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _value_schema(values: list[Any]) -> dict[str, Any] | None:
+    """One JSON schema for the values one key takes across the seeds; None when they disagree."""
+    if all(isinstance(v, bool) for v in values):
+        return {"type": "boolean"}
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return {"type": "integer"}
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return {"type": "number"}
+    if all(isinstance(v, str) for v in values):
+        schema: dict[str, Any] = {"type": "string"}
+        for pattern in FORMATS.values():
+            if all(re.match(pattern, v.strip()) for v in values):
+                schema["pattern"] = pattern
+                break
+        return schema
+    if all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in values):
+        return {"type": "array", "items": {"type": "string"}, "minItems": 1}
+    return None
+
+
+@dataclass
+class Shape:
+    """The form every seed answer shares (see the module docstring); `kind` is "json" or "text"."""
+
+    kind: str
+    schema: dict[str, Any] | None = None
+    opening: str = ""
+    closing: str = ""
+    is_list: bool = False
+    min_words: int = 1
+    max_words: int = 400
+    notes: list[str] = field(default_factory=list)  # what was inferred, in words, for the summary
+    spans: dict[str, int] = field(default_factory=dict)  # span key -> the most words a seed value has
+    dates: list[str] = field(default_factory=list)  # date keys
+
+    def schema_for(self, context: str | None) -> dict[str, Any] | None:
+        """The JSON schema for an answer about `context`: span and date keys limited to what it holds."""
+        if not self.schema or not context or not (self.spans or self.dates):
+            return self.schema
+        schema = json.loads(json.dumps(self.schema))
+        for key, longest in self.spans.items():
+            pieces = context_spans(context, longest + 1)
+            rule = schema["properties"][key]
+            target = rule["items"] if rule.get("type") == "array" else rule
+            if pieces:
+                target["enum"] = pieces
+        found = context_dates(context)
+        for key in self.dates:
+            if found:
+                schema["properties"][key] = {"type": "string", "enum": found}
+        return schema
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Shape:
+        return cls(**data)
+
+    def check(self, answer: str, context: str | None = None) -> tuple[bool, str]:
+        """(ok, reason): the answer has the shape, and with a context its names and numbers are in it."""
+        answer = answer.strip()
+        if self.kind == "json":
+            value = parse_object(answer)
+            if value is None:
+                return False, "answer_not_json"
+            ok, reason = _matches(value, self.schema or {})
+            if not ok:
+                return False, reason
+            texts = [v for v in value.values() if isinstance(v, str)] + [
+                x for v in value.values() if isinstance(v, list) for x in v if isinstance(x, str)]
+            if context is not None and not all(grounded_value(t, context) for t in texts):
+                return False, "answer_not_grounded"
+            return True, ""
+        n_words = len(words(answer))
+        if not self.min_words <= n_words <= self.max_words:
+            return False, "answer_length"
+        if self.opening and not answer.lower().startswith(self.opening.lower()):
+            return False, "answer_opening"
+        if self.closing and not answer.rstrip(" .!").lower().endswith(self.closing.lower()):
+            return False, "answer_closing"
+        if self.is_list and not any(_LIST_LINE.match(line) for line in answer.splitlines()):
+            return False, "answer_not_a_list"
+        if context is not None and key_terms(answer) - _known(context):
+            return False, "answer_not_grounded"
+        return True, ""
+
+
+    def score(self, question: str, answer: str, context: str | None, task_opening: str = "") -> tuple[bool, str]:
+        """(right, why not) for an answer to a held-out input: the shape check, and the content: a
+        grounded answer names something of its context, a freeform one something its task asks
+        about beyond the words every task opens with (`task_opening`, "Write a thank-you note to")."""
+        ok, reason = self.check(answer, context)
+        if not ok:
+            return False, reason
+        if context is not None:
+            if not key_terms(answer) & _known(context) and not any(
+                    grounded_value(v, context) and re.search(r"[0-9]", v) for v in re.findall(r'"([^"]+)"', answer)):
+                return False, "answer_names_nothing_of_the_context"
+        elif not (content_words(question) - content_words(task_opening)) & content_words(answer):
+            return False, "answer_not_about_the_task"
+        return True, ""
+
+
+def _known(context: str) -> set[str]:
+    """Every form a name or number of `context` can take in `key_terms` (stems and plain words)."""
+    return content_words(context) | {w.lower() for w in words(context)}
+
+
+def _matches(value: dict[str, Any], schema: dict[str, Any]) -> tuple[bool, str]:
+    properties = schema.get("properties", {})
+    if set(schema.get("required", [])) - set(value):
+        return False, "answer_missing_keys"
+    if set(value) - set(properties):
+        return False, "answer_extra_keys"
+    for key, rule in properties.items():
+        item = value.get(key)
+        kind = rule.get("type")
+        if kind == "string" and (not isinstance(item, str) or not item.strip()
+                                 or ("pattern" in rule and not re.match(rule["pattern"], item.strip()))):
+            return False, "answer_wrong_value"
+        if kind == "array" and not (isinstance(item, list) and item and all(isinstance(x, str) and x.strip() for x in item)):
+            return False, "answer_wrong_value"
+        if kind in ("integer", "number") and (isinstance(item, bool) or not isinstance(item, (int, float))):
+            return False, "answer_wrong_value"
+        if kind == "boolean" and not isinstance(item, bool):
+            return False, "answer_wrong_value"
+    return True, ""
+
+
+def grounded_value(value: str, context: str) -> bool:
+    """Are the names and numbers of one answer value in the context? A date 2025-08-16 counts when
+    the context has its year and its day and month (as "16 August", "August 16" or "16/08")."""
+    context_words = set(words(context))
+    if re.match(FORMATS["date"], value.strip()):
+        year, month, day = value.strip().split("-")
+        month_name = MONTHS[int(month) - 1] if 1 <= int(month) <= 12 else ""
+        numbers = {w.lstrip("0") for w in re.findall(r"[0-9]+", context)}
+        return year in context_words and day.lstrip("0") in numbers and (
+            month_name in context_words or month_name[:3] in context_words or month.lstrip("0") in numbers)
+    terms = key_terms(value) | {w for w in words(value) if w[0].isdigit()}
+    return terms <= _known(context)
+
+
+def context_spans(context: str, longest: int) -> list[str]:
+    """Every run of 1 to `longest` words of `context` inside one clause (no comma or full stop within)."""
+    pieces: list[str] = []
+    for clause in re.split(r"[,.;:!?()\n]+", context):
+        tokens = clause.split()
+        for start in range(len(tokens)):
+            for end in range(start + 1, min(len(tokens), start + longest) + 1):
+                piece = " ".join(tokens[start:end]).strip("\"'")
+                if piece and piece not in pieces:
+                    pieces.append(piece)
+    return pieces
+
+
+_DAY_MONTH = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)? (" + "|".join(MONTHS) + r"),? ([0-9]{4})\b", re.I)
+_MONTH_DAY = re.compile(r"\b(" + "|".join(MONTHS) + r") ([0-9]{1,2})(?:st|nd|rd|th)?,? ([0-9]{4})\b", re.I)
+
+
+def context_dates(context: str) -> list[str]:
+    """The dates written out in `context` ("12 March 2025", "March 12, 2025"), as 2025-03-12."""
+    found = [(int(d), m, int(y)) for d, m, y in _DAY_MONTH.findall(context)]
+    found += [(int(d), m, int(y)) for m, d, y in _MONTH_DAY.findall(context)]
+    dates = [f"{y:04d}-{MONTHS.index(m.lower()) + 1:02d}-{d:02d}" for d, m, y in found if 1 <= d <= 31]
+    return list(dict.fromkeys(dates))
+
+
+def _grounded_keys(objects: list[dict[str, Any]], contexts: list[str | None]) -> tuple[dict[str, int], list[str]]:
+    """(span keys with their longest seed value in words, date keys) of seed answers and their contexts."""
+    if not contexts or any(not c for c in contexts):
+        return {}, []
+    spans, dates = {}, []
+    for key in objects[0]:
+        values = [o[key] for o in objects]
+        if all(isinstance(v, str) and re.match(FORMATS["date"], v) for v in values):
+            if all(v in context_dates(c) for v, c in zip(values, contexts)):
+                dates.append(key)
+            continue
+        lists = [v if isinstance(v, list) else [v] for v in values]
+        if all(isinstance(x, str) and x.lower() in c.lower() for items, c in zip(lists, contexts) for x in items):
+            spans[key] = max(len(x.split()) for items in lists for x in items)
+    return spans, dates
+
+
+def infer_shape(answers: list[str], contexts: list[str | None] | None = None) -> Shape:
+    """The shape the seed answers share (their `contexts` too, for a grounded skill); a text shape with
+    only a length range when they share nothing."""
+    objects = [parse_object(a) for a in answers]
+    if answers and all(o is not None for o in objects):
+        keys = list(objects[0])
+        if all(list(o) == keys or set(o) == set(keys) for o in objects):
+            properties = {}
+            for key in keys:
+                rule = _value_schema([o[key] for o in objects])
+                if rule is None:
+                    break
+                properties[key] = rule
+            else:
+                schema = {"type": "object", "properties": properties, "required": keys, "additionalProperties": False}
+                notes = [f"a JSON object with the keys {', '.join(keys)}"]
+                notes += [f"{k} as {name}" for k, r in properties.items() for name, p in FORMATS.items()
+                          if r.get("pattern") == p]
+                spans, dates = _grounded_keys(objects, contexts or [])
+                notes += [f"{k} taken from the context" for k in [*spans, *dates]]
+                return Shape("json", schema, notes=notes, spans=spans, dates=dates)
+    lengths = [len(words(a)) for a in answers] or [1]
+    shape = Shape("text", min_words=max(1, int(min(lengths) * 0.5)), max_words=int(max(lengths) * 1.6) + 5)
+    firsts = {" ".join(words(a)[:1]) for a in answers}
+    if len(answers) >= 2 and len(firsts) == 1 and next(iter(firsts)) not in STOPWORDS:
+        shape.opening = answers[0].strip().split()[0].rstrip(",:")
+    lasts = {" ".join(words(a)[-1:]) for a in answers}
+    if len(answers) >= 2 and len(lasts) == 1 and next(iter(lasts)) not in STOPWORDS:
+        shape.closing = words(answers[0])[-1]
+    shape.is_list = bool(answers) and all(sum(bool(_LIST_LINE.match(ln)) for ln in a.splitlines()) >= 2 for a in answers)
+    shape.notes = [f"{shape.min_words}-{shape.max_words} words"]
+    shape.notes += [f'opens with "{shape.opening}"'] if shape.opening else []
+    shape.notes += [f'ends with "{shape.closing}"'] if shape.closing else []
+    shape.notes += ["a list"] if shape.is_list else []
+    return shape
+
+
+def shared_instruction(questions: list[str], threshold: float = 0.8) -> str | None:
+    """The instruction every seed of a grounded skill asks, when they all ask nearly the same thing
+    ("Summarise this meeting note as JSON."): new contexts are then asked exactly that."""
+    from ilabdesk.sdg.text import similarity
+
+    if len(questions) >= 2 and all(similarity(questions[0], q) >= threshold for q in questions[1:]):
+        return questions[0]
+    return None

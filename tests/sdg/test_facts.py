@@ -1,0 +1,57 @@
+"""Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
+
+from ilabdesk.sdg.facts import document_subject, echo_question, leading_subject, terms_of
+from ilabdesk.sdg.text import answer_candidates
+
+
+def test_terms_have_kinds_and_units():
+    terms = terms_of("The funicular is 2.6 kilometres long and its two cars, named Orion and Vega, opened in 1926.")
+    assert [(t.kind, t.text) for t in terms] == [
+        ("number", "2.6"), ("number", "two"), ("name", "Orion"), ("name", "Vega"), ("year", "1926")]
+    assert terms[0].unit == "kilometres" and terms[1].unit == "cars"
+    assert [t.text for t in terms_of("Every year on 14 September the Lantern Tide Festival is held.")] == [
+        "14 September", "Lantern Tide Festival"]
+    # a capitalised opener is no name; the leaf's own subject is no answer
+    assert terms_of("The lighthouse of Brennholt Observatory stands tall.", frozenset({"brennholt", "observatory"})) == []
+
+
+def test_echo_questions_ask_for_exactly_the_term():
+    sentence = "The Harrowgate Lighthouse was designed by the engineer Mirela Oskoven in 1891."
+    name, year = [t for t in terms_of(sentence) if t.text in ("Mirela Oskoven", "1891")]
+    assert echo_question(sentence, name) == "The Harrowgate Lighthouse was designed by which engineer in 1891?"
+    assert echo_question(sentence, year) == "The Harrowgate Lighthouse was designed by the engineer Mirela Oskoven in what year?"
+    amount = terms_of("About 140 potters work in the guild.")[0]
+    assert echo_question("About 140 potters work in the guild.", amount) == "About how many potters work in the guild?"
+
+
+def test_a_pronoun_gets_the_previous_sentences_subject():
+    assert leading_subject("The Salvesen Dome turns on 64 iron wheels.") == "The Salvesen Dome"
+    assert leading_subject("Its roof is copper.") == ""
+    sentence = "Its copper roof was replaced in 1988."
+    year = terms_of(sentence)[0]
+    assert echo_question(sentence, year, "The Salvesen Dome") == "The Salvesen Dome's copper roof was replaced in what year?"
+
+
+def test_a_sentence_pointing_back_is_taught_with_the_one_before():
+    text = ("# Brennholt\n\nUntil 1926 visitors climbed up the Pilgrim Path on foot.\n"
+            "That year a funicular railway was opened from Olvenby.\nA ride takes eleven minutes.\n")
+    assert answer_candidates(text) == [
+        "Until 1926 visitors climbed up the Pilgrim Path on foot. That year a funicular railway was opened from Olvenby.",
+        "A ride takes eleven minutes."]
+    assert document_subject(text) == "Brennholt"
+
+
+def test_a_hard_wrapped_line_starting_with_a_year_is_no_list_item():
+    text = "The observatory is run by the Brennholt Foundation, a charity set up in\n1962. Its director is Ingrid Rasmark.\n"
+    assert answer_candidates(text) == [
+        "The observatory is run by the Brennholt Foundation, a charity set up in 1962. Its director is Ingrid Rasmark."]
+
+
+def test_an_answer_of_two_sentences_is_echoed_from_the_one_holding_the_term():
+    from ilabdesk.sdg.facts import echo_for
+
+    answer = "The Salvesen Dome turns on a ring of 64 iron wheels. Its copper roof was replaced in 1988."
+    year = next(t for t in terms_of(answer) if t.text == "1988")
+    assert echo_for(answer, year) == "The Salvesen Dome's copper roof was replaced in what year?"
+    wheels = next(t for t in terms_of(answer) if t.text == "64")
+    assert echo_for(answer, wheels) == "The Salvesen Dome turns on a ring of how many iron wheels?"
