@@ -38,6 +38,7 @@ STATE_DIR = ".sdg"
 REPLAY = "replay"  # the dataset name of the student's replay samples
 CONTEXT_WEIGHT = 0.1
 MIN_PER_ANSWER = 3
+MAX_PER_ANSWER = 12  # a sentence a seed states too is taught by two units: it must not crowd out the rest
 # The student's replay answers make at least this share of each phase's samples. Measured on the
 # embedded model and a leaf of ~330 Q&A (benchmarks/knowledge.py): 35 replay samples (9%) kept 66%
 # of the general questions the base answered; 25% of 35 repeated, 73%; 25% of 100 distinct, 90%.
@@ -259,7 +260,8 @@ class DatasetDir:
         with their passage weigh a tenth: LAB's reading-comprehension form
         costs three times the tokens on a laptop CPU, and recall of the facts
         comes from the samples without it. Each knowledge answer is seen at least
-        MIN_PER_ANSWER times an epoch (see training.data.balanced). A phase with
+        MIN_PER_ANSWER and at most MAX_PER_ANSWER times an epoch (see
+        training.data.balanced). A phase with
         no datasets is written empty, and training skips it.
         """
 
@@ -287,6 +289,7 @@ class DatasetDir:
                         entry = {"path": path.name, "weight": weight * share}
                         if knowledge and not with_context:
                             entry["min_per_answer"] = MIN_PER_ANSWER
+                            entry["max_per_answer"] = MAX_PER_ANSWER
                         entries.append(entry)
             return entries
 

@@ -293,7 +293,9 @@ class KnowledgeGenerator:
         # One question per fact of each sentence, made from the sentence (sdg.facts), and their paraphrases:
         # the only questions sure to ask for every name and number, which a small teacher's own do not.
         document = [(i, sentence) for i, sentence in focus if i < len(candidates)]
-        echoes = work.add(self._echoes(document, candidates, unit.source.subject))
+        made = self._echoes(document, candidates, unit.source.subject)
+        outcome.generated += len(made)  # made by rule, kept or dropped like the teacher's
+        echoes = work.add(made)
         work.add((yield from self._paraphrased(shown, [(p, self.paraphrases) for p in echoes], known, pool,
                                                 seed + 7000, work)))
 

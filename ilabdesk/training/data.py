@@ -37,8 +37,10 @@ class Sample:
 class Phase:
     name: str
     datasets: list[tuple[Path, float]]
-    # file -> each distinct answer appears at least this often per epoch (recipe `min_per_answer`)
+    # file -> each distinct answer appears at least / at most this often per epoch (recipe
+    # `min_per_answer`, `max_per_answer`; 0: no ceiling)
     min_per_answer: dict[Path, int] = field(default_factory=dict)
+    max_per_answer: dict[Path, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,6 +119,7 @@ def read_recipe(data_dir: Path) -> list[Phase]:
             raise UserError(f"{recipe_path}: phase {i + 1} must be a mapping with name and datasets")
         entries = []
         balance: dict[Path, int] = {}
+        ceiling: dict[Path, int] = {}
         for entry in raw.get("datasets") or []:
             if not isinstance(entry, dict) or "path" not in entry:
                 raise UserError(f"{recipe_path}: phase '{raw.get('name', i + 1)}' has a dataset without 'path'")
@@ -132,8 +135,14 @@ def read_recipe(data_dir: Path) -> list[Phase]:
                                 hint="use a whole number of 1 or more")
             if at_least > 1:
                 balance[path] = at_least
+            at_most = entry.get("max_per_answer", 0)
+            if not isinstance(at_most, int) or at_most < 0 or (at_most and at_most < at_least):
+                raise UserError(f"{recipe_path}: dataset {entry['path']} has max_per_answer {at_most!r}",
+                                hint="use 0 (no ceiling) or a whole number no smaller than min_per_answer")
+            if at_most:
+                ceiling[path] = at_most
         if entries and any(w > 0 for _, w in entries):
-            phases.append(Phase(str(raw.get("name", f"phase{i + 1}")), entries, balance))
+            phases.append(Phase(str(raw.get("name", f"phase{i + 1}")), entries, balance, ceiling))
     if not phases:
         raise UserError(f"{recipe_path}: every phase is empty", hint="add datasets with a positive weight")
     return phases
@@ -191,19 +200,23 @@ def load_samples(tokenizer, files: list[Path], max_len: int) -> dict[Path, list[
     return result
 
 
-def balanced(indices: list[int], answers: list[str], at_least: int) -> list[int]:
-    """`indices`, with the samples of each distinct answer cycled until it has `at_least` of them.
+def balanced(indices: list[int], answers: list[str], at_least: int, at_most: int = 0) -> list[int]:
+    """`indices`, with the samples of each distinct answer cycled until it has `at_least` of them,
+    and, with `at_most`, no more than that many of them (spread over its samples).
 
-    A teacher asks about some facts a dozen times and about others once (often
-    the seed's own, whose natural question is the seed question, a duplicate).
-    A small student trained on that answers with the frequent facts; seeing
-    every fact a few times an epoch is what makes it recall the rare ones.
+    A teacher asks about some facts a dozen times and about others once; a
+    sentence that a seed example states too is taught by two units. A small
+    student trained on that answers with the frequent facts (measured: document-
+    only questions answered with a seeded sentence); seeing every fact a few
+    times an epoch, and none many times more, is what makes it recall the rare ones.
     """
     by_answer: dict[str, list[int]] = {}
     for index in indices:
         by_answer.setdefault(answers[index], []).append(index)
     out: list[int] = []
     for members in by_answer.values():
+        if at_most and len(members) > at_most:
+            members = [members[int(k * len(members) / at_most)] for k in range(at_most)]
         out.extend(itertools.islice(itertools.cycle(members), max(len(members), at_least)))
     return out
 
@@ -286,8 +299,8 @@ def load_dataset(data_dir: Path, tokenizer, config) -> Dataset:
         samples.extend(file_samples)
     answers = [s.answer for s in samples]
     for phase in phases:
-        for path, at_least in phase.min_per_answer.items():
-            pool[path] = balanced(pool[path], answers, at_least)
+        for path in {*phase.min_per_answer, *phase.max_per_answer}:
+            pool[path] = balanced(pool[path], answers, phase.min_per_answer.get(path, 1), phase.max_per_answer.get(path, 0))
     lengths = [len(s.input_ids) for s in samples]
     plan = make_plan(phases, pool, lengths, config.batch_size, config.seed, config.epochs, config.iters)
     validation: list[Sample] = []

@@ -149,7 +149,8 @@ def test_dataset_contract(tmp_path, engine):
         assert meta["kind"] == "document" and meta["facts"][0] in meta["sentence"] and meta["facts"][0] not in question
     recipe = yaml.safe_load((out / "recipe.yaml").read_text())
     datasets = recipe["phases"][0]["datasets"]
-    assert datasets[:2] == [{"path": "train_knowledge_maritime_orlin.jsonl", "weight": 1.0, "min_per_answer": 3},
+    assert datasets[:2] == [{"path": "train_knowledge_maritime_orlin.jsonl", "weight": 1.0, "min_per_answer": 3,
+                             "max_per_answer": 12},
                             {"path": "train_knowledge_maritime_orlin_context.jsonl", "weight": 0.1}]
     # the student's replay answers make about a quarter of the phase, however large the leaf
     assert datasets[2]["path"] == "train_replay.jsonl"

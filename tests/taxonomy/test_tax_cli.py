@@ -75,7 +75,9 @@ def test_ingest_hands_the_documented_args_to_the_ingest_job(taxonomy_repo: Path,
     doc = tmp_path / "rome.md"
     doc.write_text("# Rome\n")
     leaf = taxonomy_repo / "knowledge" / "history" / "rome"
-    assert main(["taxonomy", "ingest", "--leaf", str(leaf), str(doc), "--draft-seeds", "--teacher", "m.gguf", "--json"]) == 0
-    assert calls == [("ingest", {"leaf": str(leaf), "files": [str(doc)], "draft_seeds": True, "teacher": "m.gguf"}, True)]
+    assert main(["taxonomy", "ingest", "--leaf", str(leaf), str(doc), "--draft-seeds", "--teacher", "m.gguf",
+                 "--on-clash", "keep-both", "--json"]) == 0
+    assert calls == [("ingest", {"leaf": str(leaf), "files": [str(doc)], "draft_seeds": True, "teacher": "m.gguf",
+                                 "on_clash": "keep-both"}, True)]
     with pytest.raises(SystemExit):
         main(["taxonomy", "ingest", str(doc)])  # --leaf is required: argparse usage error

@@ -101,7 +101,17 @@ def test_every_answer_is_seen_at_least_min_per_answer_times(tmp_path, tokenizer)
     ds = load_dataset(tmp_path, tokenizer, TrainConfig(batch_size=1, epochs=1))
     seen = [ds.samples[i].answer for _, batch in ds.plan.steps for i in batch]
     assert sorted(seen) == ["The Kessel."] * 3 + ["Velmora."] * 4  # the rare fact is cycled, the frequent one kept
+    # with a ceiling the frequent fact is seen no more often than that, from questions spread over its own
+    (tmp_path / "recipe.yaml").write_text("phases:\n  - name: knowledge\n    datasets: "
+                                          "[{path: train_k.jsonl, weight: 1.0, min_per_answer: 3, max_per_answer: 3}]\n")
+    ds = load_dataset(tmp_path, tokenizer, TrainConfig(batch_size=1, epochs=1))
+    seen = [ds.samples[i].answer for _, batch in ds.plan.steps for i in batch]
+    assert sorted(seen) == ["The Kessel."] * 3 + ["Velmora."] * 3
     (tmp_path / "recipe.yaml").write_text(
         "phases:\n  - name: knowledge\n    datasets: [{path: train_k.jsonl, min_per_answer: 0}]\n")
     with pytest.raises(UserError, match="min_per_answer"):
+        read_recipe(tmp_path)
+    (tmp_path / "recipe.yaml").write_text(
+        "phases:\n  - name: knowledge\n    datasets: [{path: train_k.jsonl, min_per_answer: 3, max_per_answer: 2}]\n")
+    with pytest.raises(UserError, match="max_per_answer"):
         read_recipe(tmp_path)
