@@ -36,6 +36,7 @@ from ilabdesk.sdg.text import key_terms, similarity, words
 CONTEXT = object_schema(context=text_field())
 QUESTION = object_schema(question=text_field())
 COPY = 0.7  # word-set similarity above which a new context or task copies a seed's
+ROUNDS = 3  # rounds of asking for new inputs until a unit has its `attempts`
 
 
 def common_opening(texts: list[str]) -> str:
@@ -178,8 +179,16 @@ class SkillGenerator:
         """The unit's work, as asks to the teacher (see `Teacher.run`); returns its outcome for `commit`."""
         outcome = UnitOutcome()
         base = unit_seed(run_seed, self.leaf, seed.id)
-        outcome.generated += self.attempts  # each attempt ends kept, or dropped for a counted reason
-        items = yield from self.new_inputs(seed, range(self.attempts), base, [], outcome)
+        # A small teacher's new contexts and tasks are often dropped (no date where the seeds' answers
+        # take one, a copy of a seed): ask again for what is missing, up to three rounds. Every
+        # attempt ends kept, or dropped for a counted reason.
+        items: list[dict[str, Any]] = []
+        for round_ in range(ROUNDS):
+            need = self.attempts - len(items)
+            if need <= 0:
+                break
+            outcome.generated += need
+            items += yield from self.new_inputs(seed, range(100 * round_, 100 * round_ + need), base, items, outcome)
 
         if self.judge and items and not self.instruction:
             template = self.prompts["judge_question"]

@@ -37,8 +37,8 @@ def test_every_attempt_is_accounted_for(teacher, seeds, grounded):
     attempts = 1 if grounded else 2  # a grounded attempt also writes a whole new context: slow on CPU
     generator = SkillGenerator(load_prompts("smollm"), "skills_x", seeds, grounded, attempts=attempts, judge=True)
     outcome = generator.commit(seeds[0], teacher.run_one(generator.steps(seeds[0], run_seed=5)))
-    assert outcome.generated == attempts
-    assert outcome.kept + sum(outcome.dropped.values()) == attempts, outcome.dropped
+    assert attempts <= outcome.generated <= 3 * attempts  # dropped inputs are asked for again, up to three rounds
+    assert outcome.kept + sum(outcome.dropped.values()) == outcome.generated, outcome.dropped
     # the seed's own example is taught too, before what the teacher made
     assert len(outcome.samples) == outcome.kept + 1 and outcome.samples[0]["metadata"]["origin"] == "seed"
     assert outcome.samples[0]["messages"][1]["content"] == seeds[0].qas[0][1]
