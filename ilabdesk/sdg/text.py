@@ -235,9 +235,9 @@ def logical_lines(block: str) -> list[str]:
     return lines
 
 
-# A sentence that opens by pointing back ("Its roof ...", "That year ...") states its fact only
-# together with the sentence before it.
-_ANAPHOR = re.compile(r"^(It|Its|They|Their|Them|This|That|These|Those|He|She|His|Her|The same|Both|Each)\b")
+# A sentence that points back early ("Its roof ...", "That year ...", "Around 70 per cent of it
+# is ...") states its fact only together with the sentence before it.
+_ANAPHOR = re.compile(r"^(?:(?:This|That|These|Those|The same)\b|(?:\S+\s+){0,5}?(?i:it|its|they|their|them|he|she|his|her)\b)")
 
 
 def answer_candidates(passage: str) -> list[str]:
