@@ -267,6 +267,18 @@ def generate(
             else:
                 generator = SkillGenerator(prompts, plan.name, plan.seeds, plan.kind == "grounded_skill",
                                            max(1, samples_per_seed), judge, dedup)
+            if plan in heldout and plan.kind == "knowledge":
+                # first, so that training can keep clear of them (see sdg.heldout)
+                if not dataset.eval_path(plan.name).exists():
+                    cancel.check()
+                    seed_questions = [q for seed_example in plan.seeds for q, _ in seed_example.qas]
+                    rows, dropped = tutor.run_one(document_questions_steps(
+                        generator, plan.rel, plan.facts, plan.seeded, seed_questions, plan.subject,
+                        document_questions, seed))
+                    yield _held_out(dataset.write_eval(plan.name, rows), plan, len(rows), "document questions",
+                                    "facts left without one", dropped)
+                    yield tracker.advance(1, f"{plan.rel}: document questions for the evaluation")
+                generator.hold_out(_rows(dataset.eval_path(plan.name)))
             units = {unit_id: unit for unit_id, unit in plan.units if unit_id not in writer.done}
             cancel.check()
             steps = ((unit_id, generator.steps(unit, seed)) for unit_id, unit in units.items())
@@ -277,23 +289,14 @@ def generate(
                 writer.write_unit(record, outcome.samples)
                 kept_here += len(outcome.samples)
                 yield _progress(tracker, dataset, plans, outcome.samples)
-            if plan in heldout and not dataset.eval_path(plan.name).exists():
+            if plan in heldout and plan.kind != "knowledge" and not dataset.eval_path(plan.name).exists():
+                # after training's inputs, so that none of them is copied
                 cancel.check()
-                if plan.kind == "knowledge":
-                    trained = [sample["metadata"]["question"] for sample in writer.samples]
-                    rows, dropped = tutor.run_one(document_questions_steps(
-                        generator, plan.rel, plan.facts, plan.seeded, trained, plan.subject, document_questions, seed))
-                    what, left = "document questions", "facts left without one"
-                else:
-                    trained = [{"question": s["metadata"]["question"], "context": s["metadata"].get("context")}
-                               for s in writer.samples]
-                    rows, dropped = tutor.run_one(skill_inputs_steps(generator, trained, skill_inputs, seed))
-                    what, left = "new inputs", "dropped"
-                path = dataset.write_eval(plan.name, rows)
-                why = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items(), key=lambda kv: -kv[1]))
-                yield Event.artifact(path, "heldout", f"{plan.rel}: {len(rows)} {what} for the evaluation, none "
-                                     "trained on" + (f" ({left}: {why})" if why else ""))
-                yield tracker.advance(1, f"{plan.rel}: {what} for the evaluation")
+                trained = [{"question": s["metadata"]["question"], "context": s["metadata"].get("context")}
+                           for s in writer.samples]
+                rows, dropped = tutor.run_one(skill_inputs_steps(generator, trained, skill_inputs, seed))
+                yield _held_out(dataset.write_eval(plan.name, rows), plan, len(rows), "new inputs", "dropped", dropped)
+                yield tracker.advance(1, f"{plan.rel}: new inputs for the evaluation")
         if replay:
             writer = dataset.leaf(REPLAY)
             if REPLAY not in writer.done:
@@ -424,6 +427,18 @@ def coverage(plan: LeafPlan, dataset: DatasetDir, target: int) -> dict[str, Any]
 
 def _lines(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(line) for line in _lines(path)]
+
+
+def _held_out(path: Path, plan: LeafPlan, count: int, what: str, left: str, dropped: dict[str, int]) -> Event:
+    why = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items(), key=lambda kv: -kv[1]))
+    return Event.artifact(path, "heldout", f"{plan.rel}: {count} {what} for the evaluation, none trained on"
+                          + (f" ({left}: {why})" if why else ""))
 
 
 def _progress(tracker: ProgressTracker, dataset: DatasetDir, plans: list[LeafPlan], latest: list[dict[str, Any]]) -> Event:

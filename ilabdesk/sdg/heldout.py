@@ -1,15 +1,17 @@
 """Questions for the evaluation that training never sees: document questions and skill inputs.
 
-After a leaf's training samples are made, some of the document's facts get a
-question each, aimed at one term of its sentence (an amount, a name, a
+Before a leaf's training samples are made, some of the document's facts get
+a question each, aimed at one term of its sentence (an amount, a name, a
 year), which is then what a right answer must contain. A small teacher asked
 to write a question for a bare term asks about it instead ("What is Ingrid
 Rasmark?"), so the question starts as the sentence's echo question
 (sdg.facts) and the teacher rewrites it in its own words. A candidate is
 kept only when it is a real question that asks for that kind of term, points
-at its sentence, and is worded unlike every training question of the leaf
-(word-set similarity below `MAX_SIMILARITY`; the training filter drops
-near-copies at 0.85): the student was taught the fact, never this question.
+at its sentence, and is worded unlike the seed questions. Training then
+teaches every sentence but never these wordings: the held-out term gets no
+echo question, and a training question whose word-set similarity to a
+held-out one reaches `HELD_OUT_SIMILARITY` is dropped (near-copies are
+dropped at 0.85), so the student was taught the fact, never the question.
 Facts that no seed example states come first, since they are what the
 document adds. Each
 question also carries three same-kind options from the document (years
@@ -30,12 +32,11 @@ from typing import Any
 
 from ilabdesk.documents.chunk import split_sentences
 from ilabdesk.sdg.facts import Term, echo_for, leading_subject, terms_of
-from ilabdesk.sdg.knowledge import QUESTION, KnowledgeGenerator, UnitOutcome, unit_seed
+from ilabdesk.sdg.knowledge import HELD_OUT_SIMILARITY, QUESTION, KnowledgeGenerator, UnitOutcome, unit_seed
 from ilabdesk.sdg.skills import SkillGenerator
 from ilabdesk.sdg.teacher import Steps, json_ask, text_ask
 from ilabdesk.sdg.text import points_at, similarity, window
 
-MAX_SIMILARITY = 0.6
 CANDIDATES = 3
 _ASKS = {
     "year": re.compile(r"\b(when|year|date)\b", re.I),
@@ -122,7 +123,7 @@ def document_questions(
                 reason = "question_about_other_sentence"
             else:
                 nearest = max((similarity(question, t) for t in trained), default=0.0)
-                if nearest >= MAX_SIMILARITY:
+                if nearest >= HELD_OUT_SIMILARITY:
                     reason = "too_close_to_a_training_question"
                 elif nearest < best_similarity - (0.15 if made else 0.0):  # a teacher's wording beats the echo
                     best, best_similarity = question, nearest

@@ -48,6 +48,8 @@ from ilabdesk.sdg.text import (answer_candidates, check_question, content_words,
                                window, words)
 
 QUESTION = object_schema(question=text_field())
+# A training question this similar (word sets) to one of the evaluation's document questions is dropped.
+HELD_OUT_SIMILARITY = 0.6
 QUESTION_ANSWER = object_schema(question=text_field(), answer=text_field())
 
 
@@ -98,8 +100,10 @@ class _UnitWork:
     """One unit's kept pairs, and per answer how many questions it has and why others were dropped."""
 
     def __init__(self, outcome: UnitOutcome, pool: list[str], n_candidates: int, target: int, dedup: Dedup,
-                 seed_pairs: list[dict[str, Any]], topic: frozenset[str] = frozenset()) -> None:
+                 seed_pairs: list[dict[str, Any]], topic: frozenset[str] = frozenset(),
+                 reserved: list[str] | None = None) -> None:
         self.outcome = outcome
+        self.reserved = reserved or []  # the evaluation's document questions: no training question near them
         self.pool = pool
         self.n_candidates = n_candidates
         # a sentence holding many facts ("2.6 km long, two cars named Orion and Vega, 40 passengers")
@@ -125,6 +129,8 @@ class _UnitWork:
                 self.drop(pair["index"], "duplicate")
             elif self.count[pair["index"]] >= 2 * self.target[pair["index"]]:
                 self.drop(pair["index"], "enough_for_this_fact")
+            elif any(similarity(pair["question"], held) >= HELD_OUT_SIMILARITY for held in self.reserved):
+                self.drop(pair["index"], "close_to_an_evaluation_question")
             else:
                 pair["fact"] = self.pool[pair["index"]]
                 self.kept.append(pair)
@@ -217,6 +223,15 @@ class KnowledgeGenerator:
         self.questions_per_fact = max(1, questions_per_fact)
         self.retries = max(0, retries)
         self.seeds = seeds or []  # every seed of the leaf: retries show other seeds' Q&A as examples
+        # the evaluation's document questions (sdg.heldout), chosen before training data: their echo
+        # questions are not made, and no training question may be worded like one of them
+        self.reserved: list[str] = []
+        self.reserved_terms: set[tuple[str, str]] = set()
+
+    def hold_out(self, rows: list[dict[str, Any]]) -> None:
+        """Keep the evaluation's document questions (eval rows, sdg.heldout) out of training."""
+        self.reserved = [row["messages"][-2]["content"] for row in rows]
+        self.reserved_terms = {(row["metadata"]["sentence"], row["metadata"]["facts"][0]) for row in rows}
 
     # --- prompts ------------------------------------------------------------------
 
@@ -288,7 +303,8 @@ class KnowledgeGenerator:
         # words a question may use: the passage's, and on a seed's unit its Q&A's (they name the topic)
         known = "\n".join([shown, *(f"{q} {a}" for q, a in qas)])
         focus = [(i, pool[i]) for i in [*unit.answers, *(p["index"] for p in seed_pairs)]]
-        work = _UnitWork(outcome, pool, len(candidates), self.questions_per_fact, self.dedup, seed_pairs, self.topic)
+        work = _UnitWork(outcome, pool, len(candidates), self.questions_per_fact, self.dedup, seed_pairs, self.topic,
+                         self.reserved)
 
         # One question per fact of each sentence, made from the sentence (sdg.facts), and their paraphrases:
         # the only questions sure to ask for every name and number, which a small teacher's own do not.
@@ -362,6 +378,8 @@ class KnowledgeGenerator:
             for term in terms_of(answer, self.topic):
                 if any(own and term.text in own for own in subjects):
                     continue  # "The what was added in 1931?" asks nothing a reader would
+                if (answer, term.text) in self.reserved_terms:
+                    continue  # the evaluation asks for this fact: its wording is held out
                 question = echo_for(answer, term, candidates[index - 1] if index else "", subject)
                 if question:
                     pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
