@@ -20,6 +20,9 @@ from ilabdesk.sdg.text import NUMBER_WORDS, STOPWORDS, words
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = "|".join(m.capitalize() for m in MONTHS)
 _DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) \d{{1,2}}(?:st|nd|rd|th)?)\b(?: \d{{4}})?")
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+# "the last Sunday of September", "every Friday", "on Wednesdays": a day, not a name
+_WEEKDAY = re.compile(rf"\b(?:(?:first|second|third|fourth|last) )?(?:{_DAYS})s?(?: (?:of|in) (?:{_MONTH}))?\b")
 _YEAR = re.compile(r"(?<![\d.,])\b(1[0-9]{3}|20[0-9]{2})s?\b(?![.,]\d)")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%)?(?![\w.]\d)|\b(?:" + "|".join(sorted(NUMBER_WORDS - {"one", "once", "twice", "half"})) + r")\b", re.I)
 # A name: capitalised words, joined by "of" / "the" / "de" inside ("Anselm of Tarn").
@@ -56,6 +59,10 @@ def terms_of(sentence: str, topic: frozenset[str] = frozenset()) -> list[Term]:
     for match in _DATE.finditer(sentence):
         found.append((match.start(), Term("date", match.group())))
         taken.append(match.span())
+    for match in _WEEKDAY.finditer(sentence):
+        if free(*match.span()):
+            found.append((match.start(), Term("date", match.group(), "day")))
+            taken.append(match.span())
     for match in _YEAR.finditer(sentence):
         if free(*match.span()):
             found.append((match.start(), Term("year", match.group())))
@@ -96,7 +103,7 @@ def _ask_for(term: Term, before: str) -> tuple[str, str]:
     if term.kind == "year":
         return "", "what year"
     if term.kind == "date":
-        return "", "what date"
+        return "", "which day" if term.unit == "day" else "what date"
     if term.kind == "number":
         return "", "how many" if term.unit else "what number"
     role = _PERSON_ROLE.search(before)
@@ -130,6 +137,8 @@ def echo_question(sentence: str, term: Term, subject: str = "") -> str | None:
     drop, phrase = _ask_for(term, before)
     if drop:
         before = before[: len(before) - len(drop)]
+    elif re.search(r"\b(?:the|a|an) $", before, re.I):  # "along the Pilgrim Path" -> "along what"
+        before = re.sub(r"\b(?:the|a|an) $", "", before, flags=re.I)
     question = f"{before}{phrase.strip()}{after}".strip()
     if subject:
         question = _PRONOUN_START.sub(lambda m: f"{subject}'s" if m.group(1) in ("Its", "Their") else subject, question)

@@ -60,3 +60,11 @@ def test_an_answer_of_two_sentences_is_echoed_from_the_one_holding_the_term():
     assert echo_for(answer, year) == "The Salvesen Dome's copper roof was replaced in what year?"
     wheels = next(t for t in terms_of(answer) if t.text == "64")
     assert echo_for(answer, wheels) == "The Salvesen Dome turns on a ring of how many iron wheels?"
+
+
+def test_a_weekday_is_a_day_to_ask_for_not_a_name():
+    sentence = "The yearly meeting is held on the first Saturday of March in the Old Barn."
+    day, barn = terms_of(sentence)
+    assert (day.kind, day.text, barn.kind) == ("date", "first Saturday of March", "name")
+    assert echo_question(sentence, day) == "The yearly meeting is held on which day in the Old Barn?"
+    assert echo_question(sentence, barn) == "The yearly meeting is held on the first Saturday of March in what?"
