@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ilabdesk.errors import UserError
+from ilabdesk.errors import UserError, from_os_error
 
 LOCK_NAME = ".ilabdesk-lock"
 
@@ -60,8 +60,8 @@ def output_lock(folder: Path, what: str = "output folder") -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         handle = open(folder / LOCK_NAME, "a+", encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"{folder}: cannot write to this {what} ({exc.strerror or exc})",
-                        hint="choose a folder you can write to") from exc
+        reason = from_os_error(exc)
+        raise UserError(f"{folder}: cannot write to this {what}: {reason.args[0]}", hint=reason.hint) from exc
     try:
         handle.seek(0)
         if not _try_lock(handle):

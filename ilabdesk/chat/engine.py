@@ -76,6 +76,8 @@ class ChatEngine:
     parallel: int = 1
     # Set by `stream` when the history had to be trimmed to fit the context.
     last_trimmed_turns: int = 0
+    # A line for the user when the model is asked in a form it does not define (chat.template).
+    note: str | None = None
 
     def stream(
         self,

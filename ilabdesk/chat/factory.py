@@ -11,6 +11,7 @@ the user; this is the one place that decides what it means:
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -43,6 +44,9 @@ def open_engine(
     `timeout`, `retries`.
     """
     backend = options.pop("backend", "auto")
+    scale = options.get("adapter_scale", 1.0)
+    if not (isinstance(scale, int | float) and math.isfinite(scale)):
+        raise UserError(f"adapter scale {scale!r} is not a number", hint="use a number such as 1.0 (0 turns the adapter off)")
     if backend not in BACKENDS:
         raise UserError(f"unknown chat backend '{backend}'", hint=f"use one of: {', '.join(BACKENDS)}")
     if is_endpoint(model) or backend == "openai":

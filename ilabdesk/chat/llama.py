@@ -24,6 +24,7 @@ from typing import Any
 from ilabdesk.chat.batch import BatchDecoder
 from ilabdesk.chat.context import fit_messages
 from ilabdesk.chat.engine import ChatEngine, GenerationParams, Message, Request
+from ilabdesk.chat.template import LLAMA_CPP_FORMAT, no_template_note
 from ilabdesk.cpu import physical_cores
 from ilabdesk.errors import UserError
 from ilabdesk.models.gguf_file import GGUFInfo, check_adapter_fits, inspect_gguf
@@ -116,6 +117,8 @@ class LlamaEngine(ChatEngine):
                     n_threads_batch=self.threads,
                     lora_path=str(self.adapter_info.path) if self.adapter_info else None,
                     lora_scale=adapter_scale,
+                    # without a template of its own, ChatML as in training (chat.template), not Llama-2's
+                    chat_format=None if self.info.chat_template else LLAMA_CPP_FORMAT,
                     # Without flash attention this llama.cpp build computes batched prompt
                     # attention wrongly on CPU (greedy "capital of France" turns into French
                     # nonsense); token-by-token decoding is unaffected. FA is also faster.
@@ -129,6 +132,7 @@ class LlamaEngine(ChatEngine):
                 + f" ({exc})",
                 hint="check that the file opens in another llama.cpp tool, and that there is enough free memory",
             ) from exc
+        self.note = None if self.info.chat_template else no_template_note(self.info.path.name)
         self._formatter = self._make_formatter()
         self._batch: BatchDecoder | None = None
         self.parallel = BATCH_WIDTH if self._formatter is not None else 1

@@ -29,12 +29,23 @@ from ilabdesk.errors import UserError
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
+def shown_url(url: str) -> str:
+    """`url` as it may appear in a message or log: no user name, password or query (keys hide there)."""
+    parsed = urllib.parse.urlsplit(url.strip())
+    host = parsed.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit((parsed.scheme, host, parsed.path, "", ""))
+
+
 def normalize_base_url(url: str) -> str:
     """'http://host:8000' -> 'http://host:8000/v1'; a pasted '.../chat/completions' is trimmed."""
     url = url.strip().rstrip("/")
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UserError(f"'{url}' is not an http(s) endpoint URL", hint="e.g. http://127.0.0.1:8000/v1")
+        raise UserError(f"'{shown_url(url)}' is not an http(s) endpoint URL", hint="e.g. http://127.0.0.1:8000/v1")
+    if "@" in parsed.netloc or parsed.query:
+        raise UserError(f"{shown_url(url)}: the endpoint URL holds a user name, key or query; ilabdesk keeps keys "
+                        "only in the system keyring, never in a URL",
+                        hint=f"remove it from the URL and store the key with: ilabdesk model set-key {shown_url(url)}")
     for suffix in ("/chat/completions", "/completions", "/models"):
         if url.endswith(suffix):
             url = url[: -len(suffix)]

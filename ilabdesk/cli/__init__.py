@@ -15,7 +15,7 @@ import logging
 import sys
 
 from ilabdesk import __version__
-from ilabdesk.errors import UserError
+from ilabdesk.errors import UserError, from_os_error
 
 # Command-group modules, in the order `--help` lists them.
 COMMANDS = (
@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {from_os_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -132,6 +132,8 @@ def _interactive(engine, args: argparse.Namespace, params, system: str) -> int:
 
     transcript = fresh()
     print(f"Chatting with {args.model or 'the default model'}. /h for help, /q to quit.", file=sys.stderr)
+    if engine.note:
+        print(f"({engine.note})", file=sys.stderr)
     try:
         while True:
             try:

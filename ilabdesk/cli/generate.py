@@ -18,8 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: the configured base, origin/main; 'empty' = every leaf)")
     parser.add_argument("--teacher", metavar="MODEL|URL", help="teacher model: library name, GGUF path or "
                         "OpenAI-compatible URL (URL#model); default: the embedded model")
-    parser.add_argument("--samples-per-seed", type=int, default=5, metavar="N",
-                        help="skills: new examples the teacher writes per seed example (default 5)")
+    parser.add_argument("--samples-per-seed", type=int, default=10, metavar="N",
+                        help="skills: new examples the teacher writes per seed example (default 10)")
     parser.add_argument("--paraphrases", type=int, default=2, metavar="N",
                         help="rewordings of each knowledge question, each with its own seed (default 2)")
     parser.add_argument("--seed-paraphrases", type=int, default=2, metavar="N",

@@ -103,7 +103,12 @@ def _info(args: argparse.Namespace) -> int:
         label = {"parameters_human": "parameters", "size_bytes": "size", "model_name": "model name"}.get(key, key)
         shown = _size(value) if key == "size_bytes" else value
         print(f"{label:16} {shown}")
-    print(f"{'chat template':16} {'yes (' + str(len(template)) + ' chars)' if template else 'none'}")
+    from ilabdesk.chat.template import DEFAULT_NAME
+
+    print(f"{'chat template':16} {'yes (' + str(len(template)) + ' chars)' if template else 'none: ilabdesk uses ' + DEFAULT_NAME}")
+    for what, label in (("chat", "can chat"), ("teacher", "can teach"), ("train", "can be trained")):
+        can = facts.get("can", {}).get(what, {})
+        print(f"{label:16} {'yes' if can.get('able') else 'no'}" + (f": {can['why']}" if can.get("why") else ""))
     return 0
 
 

@@ -61,6 +61,22 @@ def side_identity(model: str | None, adapter: str | None, params: GenerationPara
     return hashlib.sha1(f"{model_identity(model, adapter)}|{asked}".encode("utf-8")).hexdigest()[:16]
 
 
+def check_models(pairs: list[tuple[str | None, str | None]]) -> None:
+    """UserError now, not after the base model has answered every question, for a (model, adapter)
+    pair whose file is missing or damaged (endpoints are reached when first asked)."""
+    from ilabdesk.chat.factory import is_endpoint
+    from ilabdesk.models.gguf_file import inspect_gguf
+    from ilabdesk.models.library import resolve
+
+    for model, adapter in pairs:
+        if model and not is_endpoint(model):
+            entry = resolve(model)
+            if entry.format == "gguf":
+                inspect_gguf(entry.path)
+        if adapter:
+            inspect_gguf(adapter, role="adapter")
+
+
 class Journal:
     """Append-only JSON lines of answers and verdicts; the last line may be torn by a crash."""
 
@@ -197,6 +213,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     if judge in ("", "none"):
         judge = None
     judge_model = None if judge == "default" else judge
+    check_models([*sides.values(), *([(judge_model, None)] if judge else [])])
     # The judge is the slowest part on a laptop: rate user questions first, then test, then skills, up to judge_limit.
     judgeable = sorted((i for i in items if i.source in JUDGED_SOURCES), key=lambda i: JUDGED_SOURCES.index(i.source))
     judged_items = judgeable[: int(args.get("judge_limit", 20))] if judge else []

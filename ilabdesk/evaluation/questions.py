@@ -228,7 +228,8 @@ def load_user_items(path: Path) -> list[EvalItem]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise UserError(f"{path}{where}: not valid YAML ({exc})") from exc
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UserError(f"{path}{where}: not valid YAML ({problem})", hint="fix the YAML at that line") from exc
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise UserError(f"{path}: expected a mapping with 'leaf' and a 'questions' list")
     leaf = str(data.get("leaf") or path.stem)

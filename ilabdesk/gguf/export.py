@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ilabdesk.chat.template import DEFAULT_TEMPLATE
 from ilabdesk.errors import UserError
 from ilabdesk.fileio import atomic_path
 from ilabdesk.gguf.names import PERMUTED_ARCHS, hf_to_gguf, permute, qk_heads
-from ilabdesk.gguf.reader import GGUFFile, Value, read_gguf
+from ilabdesk.gguf.reader import STRING, GGUFFile, Value, read_gguf
 
 QUANT_TYPES = ("Q8_0", "Q4_K_M", "Q5_K_M", "Q4_0", "Q5_0", "Q6_K", "F16")
 PEFT_PREFIX = "base_model.model."
@@ -169,8 +170,11 @@ def write_model_gguf(
 def export_fused(hf_dir: Path, adapter_dir: Path | None, base_gguf: Path, out_path: Path, dtype: str = "F16") -> Path:
     """Merge the LoRA into the base weights; write a GGUF with the base GGUF's metadata and tokenizer."""
     gf = read_gguf(base_gguf)
+    fields = dict(gf.fields)
+    # a base without a template was trained with ilabdesk's default (chat.template): the model carries it
+    fields.setdefault("tokenizer.chat_template", Value(DEFAULT_TEMPLATE, STRING))
     return write_model_gguf(
-        out_path, gf.arch, gf.fields, merged_tensors(hf_dir, adapter_dir), dtype, [t.name for t in gf.tensors]
+        out_path, gf.arch, fields, merged_tensors(hf_dir, adapter_dir), dtype, [t.name for t in gf.tensors]
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ilabdesk.errors import UserError
+from ilabdesk.fileio import check_free_space, check_output_file
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
 from ilabdesk.locks import holding
 
@@ -31,6 +32,7 @@ def _fresh(output: Path, source: Path) -> bool:
 def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     """The convert job (see the module docstring)."""
     from ilabdesk.gguf.export import QUANT_TYPES, export_adapter, export_fused, quantize
+    from ilabdesk.models.gguf_file import inspect_gguf
     from ilabdesk.training.rundir import RunDir
 
     if not args.get("run"):
@@ -60,25 +62,30 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
 
     adapter_out = run_dir.root / "adapter.gguf"
     fused = run_dir.root / "model-f16.gguf"
-    final = Path(args["output"]).expanduser() if args.get("output") else None
+    final = check_output_file(Path(args["output"])) if args.get("output") else None
     if qtype is None and final is not None:
         fused = final
     quantized = (final or run_dir.root / f"model-{qtype}.gguf") if qtype else None
 
-    steps: list[tuple[str, Path, Path, Callable[[], Any]]] = [
-        ("adapter", adapter_out, weights, lambda: export_adapter(adapter_dir, base_gguf, adapter_out)),
-        ("fused", fused, weights, lambda: export_fused(Path(info["base_hf"]), adapter_dir, base_gguf, fused)),
+    # (name, output, what it is made from, bytes it will take about, how to make it)
+    parameters = inspect_gguf(base_gguf).parameter_count
+    steps: list[tuple[str, Path, Path, int, Callable[[], Any]]] = [
+        ("adapter", adapter_out, weights, weights.stat().st_size,
+         lambda: export_adapter(adapter_dir, base_gguf, adapter_out)),
+        ("fused", fused, weights, 2 * parameters,
+         lambda: export_fused(Path(info["base_hf"]), adapter_dir, base_gguf, fused)),
     ]
     if quantized is not None:
-        steps.append(("quantize", quantized, fused, lambda: quantize(fused, quantized, qtype)))
+        steps.append(("quantize", quantized, fused, parameters // 2, lambda: quantize(fused, quantized, qtype)))
     tracker = ProgressTracker(len(steps), stage="convert")
     seconds: dict[str, float] = {}
-    for name, output, source, make in steps:
+    for name, output, source, size, make in steps:
         cancel.check()
         yield Event.begin(name, f"{name}: {output.name}")
         if _fresh(output, source):
             yield Event.log(f"{output} is up to date")
         else:
+            check_free_space(output, size)
             started = time.monotonic()
             make()
             seconds[name] = round(time.monotonic() - started, 2)

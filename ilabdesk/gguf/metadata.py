@@ -15,14 +15,27 @@ HF_ARCHS = {
 }
 
 
-def hf_config(meta: dict[str, Any], tensor_names: set[str]) -> dict[str, Any]:
-    """A transformers config.json for the model described by GGUF metadata."""
-    arch = meta.get("general.architecture")
+def untrainable(arch: str | None, tensor_names: set[str]) -> UserError | None:
+    """Why a GGUF of `arch` with these tensors cannot be trained here, or None when it can."""
     if arch not in HF_ARCHS:
-        raise UserError(
+        return UserError(
             f"this GGUF's architecture '{arch}' cannot be trained by ilabdesk yet",
             hint="supported: " + ", ".join(sorted(HF_ARCHS)) + " (SmolLM2, Llama, Mistral, Granite, Qwen2)",
         )
+    if "rope_freqs.weight" in tensor_names:
+        return UserError(
+            "this GGUF uses Llama-3 style scaled rotary embeddings, which ilabdesk cannot rebuild from a GGUF",
+            hint="train from the model's Hugging Face folder instead (--base DIR)",
+        )
+    return None
+
+
+def hf_config(meta: dict[str, Any], tensor_names: set[str]) -> dict[str, Any]:
+    """A transformers config.json for the model described by GGUF metadata."""
+    arch = meta.get("general.architecture")
+    refusal = untrainable(arch, tensor_names)
+    if refusal is not None:
+        raise refusal
     model_type, cls = HF_ARCHS[arch]
 
     def get(key: str, default: Any = None) -> Any:
@@ -61,9 +74,4 @@ def hf_config(meta: dict[str, Any], tensor_names: set[str]) -> dict[str, Any]:
         config["residual_multiplier"] = float(get("residual_scale", 1.0))
         config["attention_multiplier"] = float(get("attention.scale", 1.0 / (hidden // heads) ** 0.5))
         config["logits_scaling"] = float(get("logit_scale", 1.0))
-    if "rope_freqs.weight" in tensor_names:
-        raise UserError(
-            "this GGUF uses Llama-3 style scaled rotary embeddings, which ilabdesk cannot rebuild from a GGUF",
-            hint="train from the model's Hugging Face folder instead (--base DIR)",
-        )
     return config

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ilabdesk.errors import UserError
+from ilabdesk.errors import UserError, from_os_error
 
-GGUF_MAGIC = b"GGUF"
 # GGUFValueType -> struct format for scalars
 _SCALAR = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 STRING, ARRAY = 8, 9
@@ -81,25 +80,23 @@ class GGUFFile:
 
 
 def read_gguf(path: Path) -> GGUFFile:
-    """Parse a GGUF header; UserError for a missing or malformed file."""
+    """Parse a GGUF header; UserError for a missing, damaged or truncated file, in the same words as
+    chat and the model library (`inspect_gguf` checks the file first; its header walk is cached)."""
+    from ilabdesk.models.gguf_file import inspect_gguf
+
     path = Path(path)
+    inspect_gguf(path)  # a missing, damaged or truncated file: the same message as everywhere else
     try:
         with open(path, "rb") as fh:
             head = fh.read(24)
-            if head[:4] != GGUF_MAGIC:
-                raise UserError(f"{path}: not a GGUF file (bad magic)", hint="pick a .gguf model file")
-            version, n_tensors, n_kv = struct.unpack_from("<IQQ", head, 4)
-            if version < 2:
-                raise UserError(f"{path}: GGUF version {version} is too old", hint="re-convert the model")
-            # The header is small (the vocabulary dominates); read generously, grow if needed.
+            _, n_tensors, n_kv = struct.unpack_from("<IQQ", head, 4)
+            # The header is small (the vocabulary dominates): 64 MiB holds any model's.
             buf = head + fh.read(64 << 20)
-    except FileNotFoundError as exc:
-        raise UserError(f"{path}: no such file", hint="check the model path") from exc
     except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc})") from exc
+        raise from_os_error(exc) from exc
     try:
         return _parse(path, memoryview(buf), n_tensors, n_kv)
-    except (struct.error, IndexError, ValueError, UnicodeDecodeError) as exc:
+    except (struct.error, IndexError, ValueError, OverflowError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: the GGUF header is damaged or truncated ({exc})") from exc
 
 

@@ -54,15 +54,18 @@ def run_choices(run_dir: Path) -> list[ModelChoice]:
     """Choices a training run offers: base + adapter, and each fused GGUF."""
     from ilabdesk.gui.jobs import read_json
 
+    from ilabdesk.training.rundir import run_name
+
     info = read_json(run_dir / "run.json")
     out: list[ModelChoice] = []
     base = info.get("base_gguf")
     adapter = run_dir / "adapter.gguf"
+    name = run_name(run_dir)
     if adapter.exists():
-        out.append(ModelChoice(f"{run_dir.name}: base + adapter", str(base) if base else None, str(adapter)))
+        out.append(ModelChoice(f"{name}: base + adapter", str(base) if base else None, str(adapter)))
     for fused in sorted(run_dir.glob("model-*.gguf")):
         quant = fused.stem.removeprefix("model-")
-        out.append(ModelChoice(f"{run_dir.name}: fused {quant}", str(fused)))
+        out.append(ModelChoice(f"{name}: fused {quant}", str(fused)))
     return out
 
 

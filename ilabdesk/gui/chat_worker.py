@@ -48,7 +48,8 @@ class ChatWorker(QObject):
             self.failed.emit(_message(exc))
             return
         name = getattr(self._engine, "name", None) or (model or "embedded model")
-        self.loaded.emit(f"{name} (loaded in {time.monotonic() - started:.1f}s)")
+        note = getattr(self._engine, "note", None)
+        self.loaded.emit(f"{name} (loaded in {time.monotonic() - started:.1f}s)" + (f"; {note}" if note else ""))
 
     @Slot(list, dict)
     def generate(self, messages: list, params: dict) -> None:
@@ -96,8 +97,10 @@ class ChatWorker(QObject):
 
 
 def _message(exc: Exception) -> str:
-    from ilabdesk.errors import UserError
+    from ilabdesk.errors import UserError, from_os_error
 
+    if isinstance(exc, OSError):
+        return str(from_os_error(exc))
     return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
 
 

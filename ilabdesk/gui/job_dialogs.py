@@ -49,7 +49,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("teacher", "Teacher", "text", hint="empty: the teacher from Settings"),
         Field("questions_per_fact", "Questions per fact", "int",
               hint="differently worded questions for every fact of the documents (default 4); fewer is faster"),
-        Field("samples_per_seed", "Samples per seed", "int", hint="skills: new examples per seed example (default 5)"),
+        Field("samples_per_seed", "Samples per seed", "int", hint="skills: new examples per seed example (default 10)"),
         Field("paraphrases", "Paraphrases per passage", "int", minimum=-1, hint="default 2; 0 skips rewording the documents"),
         Field("replay", "Replay prompts", "int", minimum=-1,
               hint="default 100: the model answers them itself so training keeps what it knew; 0 skips them"),

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ilabdesk.gui.jobs import JobQueue
     from ilabdesk.gui.jobs_panel import JobsPanel
     from ilabdesk.gui.leaf_editor import LeafEditor
+    from ilabdesk.gui.results_view import ResultsView
     from ilabdesk.gui.taxonomy_tree import TaxonomyPanel
 
 
@@ -40,6 +41,7 @@ class JobWiring:
     jobs_dock: QDockWidget
     center: QTabWidget
     chat: ChatCompare
+    results: ResultsView
     settings: QSettings
     draft_action: QAction
     taxonomy_root: Path | None
@@ -187,6 +189,9 @@ class JobWiring:
             return
         self.statusBar().showMessage(f"{job.title}: finished", 8000)
         kind = job.spec.kind
+        report = job.report_file()
+        if report is not None:
+            self.show_results(str(report))
         if kind == "ingest":
             self._after_ingest(job)
         elif kind == "generate":
@@ -199,6 +204,16 @@ class JobWiring:
             waiting = self._compare_after.pop(job.job_dir, None)
             if waiting is not None:
                 self.compare_in_chat(str(waiting))
+
+    @Slot(str)
+    def show_results(self, report: str) -> None:
+        """Open an evaluation's report in the Results tab."""
+        try:
+            self.results.load(Path(report))
+        except (OSError, ValueError, KeyError) as exc:
+            QMessageBox.warning(self, "Cannot show the results", f"{report}: {exc}")
+            return
+        self.center.setCurrentWidget(self.results)
 
     def _after_ingest(self, job: JobRun) -> None:
         leaf_dir = Path(job.spec.args["leaf"])
@@ -213,6 +228,7 @@ class JobWiring:
                 document = (yaml.safe_load(qna.read_text(encoding="utf-8")) or {}).get("document")
                 if document is not None:
                     doc.edit(lambda data: data.__setitem__("document", document), "documents added")
+                doc.disk_bytes = qna.read_bytes()  # the edits now hold the ingest's change: saving keeps both
         self.tree_panel.refresh()
         drafts = job.result.get("draft")  # qna.draft.yaml beside the leaf, for review
         if drafts:

@@ -11,6 +11,7 @@ laptop's cores, and lists the jobs of earlier sessions so they can be resumed.
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
 
 from ilabdesk.jobs.events import Event
+from ilabdesk.jobs.stages import StagePlan
 from ilabdesk.settings import paths
 
 if TYPE_CHECKING:  # the runner (subprocess, signals, the job registry) loads with the first job, not at start-up
@@ -46,6 +48,18 @@ QUEUED, RUNNING, FINISHED, FAILED, CANCELLED, CRASHED, INTERRUPTED = (
 FINAL_STATES = (FINISHED, FAILED, CANCELLED, CRASHED, INTERRUPTED)
 LOG_LINES = 5000
 CANCEL_GRACE_MS = 10_000
+
+
+def _subject(args: dict[str, Any]) -> str:
+    """What a job works on, in a few words: its leaves, else the folder it reads or writes."""
+    leaves = args.get("leaves") or ([args["leaf"]] if isinstance(args.get("leaf"), str) else [])
+    if isinstance(leaves, list) and leaves:
+        names = [Path(p).parent.name if Path(p).name == "qna.yaml" else Path(p).name for p in map(str, leaves)]
+        return ", ".join(names[:2]) + ("…" if len(names) > 2 else "")
+    for key in ("taxonomy", "output", "run", "data"):
+        if isinstance(args.get(key), str) and args[key]:
+            return Path(args[key]).name
+    return ""
 
 
 def is_heavy(spec: JobSpec) -> bool:
@@ -82,6 +96,7 @@ class JobRun(QObject):
         self.done: int | None = None
         self.total: int | None = None
         self.eta_s: float | None = None
+        self.plan: StagePlan | None = None  # a whole run's stages, each with its own progress
         self.log: deque[str] = deque(maxlen=LOG_LINES)
         self.log_count = 0  # lines ever logged; a view shows the new ones by comparing counts
         self.losses: list[tuple[int, float]] = []
@@ -99,7 +114,16 @@ class JobRun(QObject):
 
     @property
     def title(self) -> str:
-        return self.spec.title or KIND_TITLES.get(self.spec.kind, self.spec.kind)
+        """The given title, else "Whole run · island_leaf · 4 Dec 20:53": kind, what it works on, when."""
+        if self.spec.title:
+            return self.spec.title
+        parts = [KIND_TITLES.get(self.spec.kind, self.spec.kind), _subject(self.spec.args)]
+        try:
+            started = time.strptime(self.spec.id[:15], "%Y%m%d-%H%M%S")
+            parts.append(f"{started.tm_mday} {time.strftime('%b %H:%M', started)}")
+        except ValueError:
+            pass  # a spec written by hand, without the time in its id
+        return " · ".join(p for p in parts if p)
 
     @property
     def heavy(self) -> bool:
@@ -118,6 +142,13 @@ class JobRun(QObject):
             path = Path(leaf)
             return path.parent if path.suffix else path
         return self.job_dir
+
+    def report_file(self) -> Path | None:
+        """For a finished evaluation or whole run: its evaluation's report.json, if it is there."""
+        if self.spec.kind not in ("evaluate", "pipeline") or self.state != FINISHED:
+            return None
+        value = self.result.get("report") or (self.result.get("evaluation") or {}).get("report")
+        return Path(value) if isinstance(value, str) and Path(value).is_file() else None
 
     def run_dir(self) -> Path | None:
         """For a finished training or pipeline job: the training run folder (for "Compare in chat")."""
@@ -244,6 +275,9 @@ class JobRun(QObject):
 
     def apply(self, event: Event) -> None:
         """Fold one event into the job's state (also used to replay an old job's journal)."""
+        self.plan = self.plan or StagePlan.of(event)
+        if self.plan is not None:
+            self.plan.apply(event)
         if event.type in ("progress", "metric"):
             self._add_loss(event.data)
         if event.type == "progress":

@@ -16,11 +16,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,17 +42,20 @@ STATE_MARK = {
 
 
 def describe(job: JobRun) -> str:
-    """One line for the job list: mark, title, state and percent."""
+    """One line for the job list: mark, title, state, a whole run's stage and percent."""
     percent = ""
     if job.total and job.done is not None and job.state == RUNNING:
         percent = f" {int(100 * job.done / max(job.total, 1))}%"
-    return f"{STATE_MARK.get(job.state, '•')} {job.title} — {job.state}{percent}"
+    stage = f" · {job.plan.position()}" if job.plan is not None and job.state == RUNNING else ""
+    return f"{STATE_MARK.get(job.state, '•')} {job.title} — {job.state}{stage}{percent}"
+
 
 
 class JobsPanel(QWidget):
     """List of jobs on the left, the selected job's details on the right."""
 
     compareRequested = Signal(str)  # a training run folder
+    resultsRequested = Signal(str)  # an evaluation's report.json
 
     def __init__(self, queue: JobQueue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +77,7 @@ class JobsPanel(QWidget):
         self.resume_button = QPushButton("Resume")
         self.open_button = QPushButton("Open output")
         self.compare_button = QPushButton("Compare in chat")
+        self.results_button = QPushButton("Show results")
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(5000)
@@ -78,12 +85,18 @@ class JobsPanel(QWidget):
         from ilabdesk.gui.loss_chart import LossChart
 
         self.chart = LossChart()
+        self.stages = QTreeWidget()  # a whole run's stages: done, running, next
+        self.stages.setObjectName("jobStages")
+        self.stages.setHeaderLabels(["stage", "state", "progress", "ETA / took"])
+        self.stages.setRootIsDecorated(False)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.log_view, "Log")
         self.tabs.addTab(self.chart, "Loss")
+        self.tabs.addTab(self.stages, "Stages")
 
         buttons = QHBoxLayout()
-        for button in (self.cancel_button, self.resume_button, self.open_button, self.compare_button):
+        for button in (self.cancel_button, self.resume_button, self.open_button, self.compare_button,
+                       self.results_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         progress_row = QHBoxLayout()
@@ -111,6 +124,7 @@ class JobsPanel(QWidget):
         self.resume_button.clicked.connect(self._resume)
         self.open_button.clicked.connect(self._open_output)
         self.compare_button.clicked.connect(self._compare)
+        self.results_button.clicked.connect(self._results)
         for job in self.queue.jobs:
             self._on_added(job)
         self._refresh_details()
@@ -175,7 +189,9 @@ class JobsPanel(QWidget):
             self._shown_lines = max(self._current.log_count - len(self._current.log), 0)
             self._append_new_log()
             self.chart.set_points(self._current.losses)
-            if self._current.losses:
+            if self._current.plan is not None:
+                self.tabs.setCurrentWidget(self.stages)
+            elif self._current.losses:
                 self.tabs.setCurrentWidget(self.chart)
         else:
             self.chart.set_points([])
@@ -197,11 +213,15 @@ class JobsPanel(QWidget):
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
             self.eta.setText("")
-            for button in (self.cancel_button, self.resume_button, self.open_button, self.compare_button):
+            for button in (self.cancel_button, self.resume_button, self.open_button, self.compare_button,
+                           self.results_button):
                 button.setEnabled(False)
             return
         stage = f" · {job.stage}" if job.stage else ""
+        if job.plan is not None and job.plan.current is not None:
+            stage = f" · stage {job.plan.position()}" + (f" ({job.stage})" if job.stage != job.plan.current.name else "")
         self.title.setText(f"<b>{job.title}</b> — {job.state}{stage}<br>{_escape(job.message)}")
+        self._show_stages(job)
         if job.total:
             self.progress.setRange(0, job.total)
             self.progress.setValue(min(job.done or 0, job.total))
@@ -213,11 +233,37 @@ class JobsPanel(QWidget):
             self.progress.setValue(1 if job.state == FINISHED else 0)
             self.progress.setFormat("%p%")
         self.eta.setText(f"ETA {format_duration(job.eta_s)}" if job.state == RUNNING and job.eta_s else "")
+        if job.plan is not None and job.state == RUNNING:
+            left, unknown = job.plan.overall_eta()
+            if left is not None:
+                self.eta.setText(f"stage ETA {format_duration(left)}; whole run " + (
+                    f"≥ {format_duration(left)} ({', '.join(unknown)} not started)" if unknown else format_duration(left)))
         self.cancel_button.setEnabled(job.state in (QUEUED, RUNNING))
         self.resume_button.setEnabled(job.state in FINAL_STATES and job.state != FINISHED)
         self.open_button.setEnabled(job.output_dir().exists())
         self.compare_button.setVisible(job.spec.kind in ("train", "pipeline"))
         self.compare_button.setEnabled(job.run_dir() is not None)
+        self.results_button.setVisible(job.spec.kind in ("evaluate", "pipeline"))
+        self.results_button.setEnabled(job.report_file() is not None)
+
+    def _show_stages(self, job: JobRun) -> None:
+        """The Stages tab: one row per stage of a whole run, each with its own progress and ETA."""
+        self.tabs.setTabVisible(self.tabs.indexOf(self.stages), job.plan is not None)
+        if job.plan is None:
+            return
+        rows = []
+        for stage in job.plan.stages:
+            progress = f"{stage.done}/{stage.total}" if stage.total and stage.state in ("running", "done") else ""
+            timing = (f"ETA {format_duration(stage.eta_s)}" if stage.state == "running" and stage.eta_s else
+                      format_duration(stage.seconds) if stage.seconds is not None and stage.state == "done" else "")
+            rows.append([stage.name, stage.state, progress, timing])
+        if self.stages.topLevelItemCount() != len(rows):
+            self.stages.clear()
+            self.stages.addTopLevelItems([QTreeWidgetItem(row) for row in rows])
+        for index, row in enumerate(rows):
+            item = self.stages.topLevelItem(index)
+            for column, text in enumerate(row):
+                item.setText(column, text)
 
     @Slot()
     def _cancel(self) -> None:
@@ -232,7 +278,9 @@ class JobsPanel(QWidget):
     @Slot()
     def _open_output(self) -> None:
         if self._current is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._current.output_dir())))
+            folder = self._current.output_dir()
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+                QMessageBox.information(self, "Open output", f"No file manager could open it. The output is in:\n\n{folder}")
 
     @Slot()
     def _compare(self) -> None:
@@ -240,6 +288,13 @@ class JobsPanel(QWidget):
             run = self._current.run_dir()
             if run is not None:
                 self.compareRequested.emit(str(run))
+
+
+    @Slot()
+    def _results(self) -> None:
+        report = self._current.report_file() if self._current is not None else None
+        if report is not None:
+            self.resultsRequested.emit(str(report))
 
 
 def _escape(text: str) -> str:

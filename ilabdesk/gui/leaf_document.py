@@ -105,7 +105,8 @@ class LeafDocument(QObject):
         """Read the file again (after a save elsewhere, or an ingest job changed it)."""
         from ilabdesk.taxonomy.validate import decode_text
 
-        self.saved_text = decode_text(self.path.read_bytes()) if self.path.exists() else ""
+        self.disk_bytes = self.path.read_bytes() if self.path.exists() else None
+        self.saved_text = decode_text(self.disk_bytes) if self.disk_bytes is not None else ""
         self.undo_stack.clear()
         self._apply(self.saved_text, "load")
         self.undo_stack.setClean()
@@ -146,9 +147,12 @@ class LeafDocument(QObject):
         self.set_data(data, merge_key=None)
         self.undo_stack.endMacro()
 
-    def save(self) -> None:
-        """Write the text atomically; the file is the old or the new version, never half."""
-        atomic_write_text(self.path, self.text)
+    def save(self, overwrite: bool = False) -> None:
+        """Write the text atomically; the file is the old or the new version, never half. Unless
+        `overwrite`, a file changed on disk since it was read (an ingest, another editor) is kept
+        and UserError raised, so the window can ask."""
+        atomic_write_text(self.path, self.text, expected=None if overwrite else self.disk_bytes)
+        self.disk_bytes = self.text.encode("utf-8")
         self.saved_text = self.text
         self.undo_stack.setClean()
         self.saved.emit(self.path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ilabdesk.errors import ChangedOnDisk, UserError, from_os_error
 from ilabdesk.gui.background import run_in_background
 from ilabdesk.gui.code_view import CodeView
+from ilabdesk.gui.document_picker import pick_documents
 from ilabdesk.gui.icons import status_icon
 from ilabdesk.gui.leaf_document import LeafDocument, line_of_path, path_at_line
 from ilabdesk.gui.leaf_form import LeafForm, is_undo_key
@@ -60,6 +62,11 @@ class LeafEditor(QWidget):
         self.undo_group = QUndoGroup(self)  # the open leaf's stack; drives the Edit menu's state
         self.messages: list[Message] = []
         self._generation = 0
+        # The open leaf is watched: an unmodified editor follows a change made outside (a terminal
+        # ingest, git); a modified one says so, and saving asks before overwriting (LeafDocument.save).
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._on_file_changed)
+        self._changed_outside = False
         self._raw_updating = False
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
@@ -149,6 +156,22 @@ class LeafEditor(QWidget):
         """Re-read the open leaf from disk (an ingest job changed it)."""
         if self.doc is not None:
             self.doc.reload()
+            self._changed_outside = False
+            self._update_title()
+
+    @Slot(str)
+    def _on_file_changed(self, path: str) -> None:
+        if self.doc is None or Path(path) != self.doc.path or not self.doc.path.exists():
+            return
+        if path not in self._watcher.files():
+            self._watcher.addPath(path)  # a rename over the file (an atomic save) ends the watch on the old one
+        if self.doc.path.read_bytes() == self.doc.disk_bytes:
+            return  # this editor's own save
+        if not self.doc.dirty:
+            self.reload()
+        else:
+            self._changed_outside = True
+            self._update_title()
 
     def close_leaf(self) -> None:
         self._set_document(None)
@@ -181,12 +204,18 @@ class LeafEditor(QWidget):
         self.doc = doc
         self.messages = []
         self.message_list.clear()
+        if self._watcher.files():
+            self._watcher.removePaths(self._watcher.files())
+        self._changed_outside = False
         if doc is None:
             self.pages.setCurrentWidget(self.empty)
             return
+        if doc.path.exists():
+            self._watcher.addPath(str(doc.path))
         self.undo_group.addStack(doc.undo_stack)
         self.undo_group.setActiveStack(doc.undo_stack)
         self.form = LeafForm(doc, self)
+        self.form.addDocuments.connect(self.add_documents)
         self.form_holder.addWidget(self.form)
         self.form_holder.setCurrentWidget(self.form)
         doc.changed.connect(self._on_doc_changed)
@@ -280,10 +309,22 @@ class LeafEditor(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         try:
-            self.doc.save()
-        except OSError as exc:
-            QMessageBox.critical(self, "Could not save", f"{self.doc.path}: {exc.strerror or exc}")
+            try:
+                self.doc.save()
+            except ChangedOnDisk:
+                answer = QMessageBox.question(
+                    self, "The file changed on disk",
+                    f"{self.doc.path} was changed by another program since it was opened here.\n\n"
+                    "Overwrite it with the version in the editor? (No keeps the file on disk as it is.)")
+                if answer != QMessageBox.StandardButton.Yes:
+                    return False
+                self.doc.save(overwrite=True)
+        except (UserError, OSError) as exc:
+            message = str(from_os_error(exc)) if isinstance(exc, OSError) else str(exc)
+            QMessageBox.critical(self, "Could not save", message)
             return False
+        self._changed_outside = False
+        self._update_title()
         self.saved.emit(self.doc.path)
         self._validate()
         return True
@@ -292,7 +333,8 @@ class LeafEditor(QWidget):
         if self.doc is None:
             return
         mark = " •" if self.doc.dirty else ""
-        self.title.setText(f"<b>{self.doc.rel}</b>{mark}")
+        outside = " — changed on disk meanwhile; saving asks before overwriting it" if self._changed_outside else ""
+        self.title.setText(f"<b>{self.doc.rel}</b>{mark}{outside}")
         self.save_button.setEnabled(self.doc.dirty)
 
     @Slot()
@@ -323,6 +365,7 @@ class LeafEditor(QWidget):
             return  # an older check finished after a newer edit
         self.messages = messages
         self.message_list.clear()
+        self._mark_fields(messages)
         errors = sum(m.severity == "error" for m in messages)
         warnings = len(messages) - errors
         for message in messages:
@@ -335,6 +378,26 @@ class LeafEditor(QWidget):
             self.status.setText(f"{errors} error(s), {warnings} warning(s) — click one to jump to it")
         if clean:
             self.validated.emit(path, errors, warnings)
+
+    def _mark_fields(self, messages: list[Message]) -> None:
+        """Outline each form field a message is about (red: error, amber: warning), its words as the tooltip."""
+        if self.form is None or self.doc is None:
+            return
+        for widget in self.form.fields().values():
+            if widget.property("problem"):
+                widget.setProperty("problem", None)
+                widget.setStyleSheet("")
+                widget.setToolTip("")
+        if self.doc.data is None:
+            return
+        for message in sorted(messages, key=lambda m: m.severity != "error"):  # an error's mark wins
+            widget = self.form.fields().get(path_at_line(self.doc.text, message.line))
+            if widget is None or widget.property("problem"):
+                continue
+            widget.setProperty("problem", message.severity)
+            color = "#b3261e" if message.severity == "error" else "#c77700"
+            widget.setStyleSheet(f"border: 2px solid {color};")
+            widget.setToolTip(message.text)
 
     @Slot(QListWidgetItem)
     def _jump(self, item: QListWidgetItem) -> None:
@@ -370,6 +433,15 @@ class LeafEditor(QWidget):
 
     def dragMoveEvent(self, event: QDragEnterEvent) -> None:
         self.dragEnterEvent(event)
+
+    @Slot()
+    def add_documents(self) -> None:
+        """Pick documents in a dialog for the open leaf; reported like a drop."""
+        if self.doc is None:
+            return
+        files = pick_documents(self)
+        if files:
+            self.documentsDropped.emit(self.doc.path, files)
 
     def dropEvent(self, event: QDropEvent) -> None:
         files = dropped_files(event)

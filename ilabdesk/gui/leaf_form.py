@@ -69,6 +69,7 @@ class LeafForm(QScrollArea):
     """Fields bound to a LeafDocument; `field_for(path)` finds the widget of a field."""
 
     focused = Signal(tuple)  # the field path that got focus
+    addDocuments = Signal()  # the Document section's "Add documents…" button
 
     def __init__(self, doc: LeafDocument, shortcut_filter: QObject, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,12 +143,17 @@ class LeafForm(QScrollArea):
             about.addRow("Document outline", self._box(("document_outline",), 2))
         layout.addLayout(about)
         if knowledge or isinstance(data.get("document"), dict):
-            group = QGroupBox("Document (drop files here or on the leaf to add them)")
+            group = QGroupBox("Document (add files with the button, or drop them here or on the leaf)")
             group.setObjectName("documentGroup")
             form = QFormLayout(group)
             form.addRow("Repository", self._line(("document", "repo")))
             form.addRow("Commit", self._line(("document", "commit")))
             form.addRow("Patterns", self._line(("document", "patterns"), "*.md, docs/*.pdf"))
+            if knowledge:
+                add_documents = QPushButton("Add documents…")
+                add_documents.setObjectName("addDocuments")
+                add_documents.clicked.connect(self.addDocuments)
+                form.addRow("", add_documents)
             layout.addWidget(group)
         seeds = data.get("seed_examples") if isinstance(data.get("seed_examples"), list) else []
         for index, seed in enumerate(seeds):

@@ -22,6 +22,7 @@ from ilabdesk.errors import UserError
 from ilabdesk.gui.job_wiring import JobWiring
 from ilabdesk.gui.jobs import JobQueue
 from ilabdesk.gui.jobs_panel import JobsPanel
+from ilabdesk.gui.results_view import ResultsView
 from ilabdesk.gui.leaf_editor import LeafEditor
 from ilabdesk.gui.taxonomy_actions import TaxonomyActions
 from ilabdesk.gui.taxonomy_tree import TaxonomyPanel
@@ -61,6 +62,8 @@ class MainWindow(MenuActions, TaxonomyActions, JobWiring, QMainWindow):
         self.center.setObjectName("centerTabs")
         self.center.addTab(self.editor, "Leaf")
         self.center.addTab(QWidget(), CHAT_TITLE)
+        self.results = ResultsView()
+        self.center.addTab(self.results, "Results")
         self.setCentralWidget(self.center)
         self.tree_dock = self._dock("Taxonomy", "taxonomyDock", self.tree_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.jobs_dock = self._dock("Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -112,6 +115,7 @@ class MainWindow(MenuActions, TaxonomyActions, JobWiring, QMainWindow):
         self.editor.contributeRequested.connect(self.contribute)
         self.jobs.jobFinished.connect(self._on_job_finished)
         self.jobs_panel.compareRequested.connect(self.compare_in_chat)
+        self.jobs_panel.resultsRequested.connect(self.show_results)
         self.draft_action.toggled.connect(lambda on: self.settings.setValue("draft_seeds", on))
         group = self.editor.undo_group
         group.canUndoChanged.connect(self.undo_action.setEnabled)

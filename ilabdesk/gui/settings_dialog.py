@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -194,13 +195,23 @@ class SettingsDialog(QDialog):
             self.teacher_gguf.setText(path)
 
     def _refresh_models(self) -> None:
-        from ilabdesk.models.library import list_models
+        from ilabdesk.models.library import describe, list_models
 
         self.model_list.clear()
         try:
             for entry in list_models():
                 where = "embedded" if entry.builtin else str(entry.path)
-                self.model_list.addItem(f"{entry.name} — {entry.format}, {where}")
+                try:  # what the model can do here: chat, teach, be trained, and why not
+                    can = describe(entry.path if entry.available else entry.name)["can"]
+                except UserError as exc:
+                    can, where = {}, f"{where}; {exc}"
+                able = [label for what, label in (("chat", "chat"), ("teacher", "teach"), ("train", "train"))
+                        if can.get(what, {}).get("able")]
+                item = QListWidgetItem(f"{entry.name} — {entry.format}, {where}"
+                                       + (f" — can {', '.join(able)}" if able else ""))
+                item.setToolTip("\n".join(f"{what}: {'yes' if c['able'] else 'no'}" + (f" ({c['why']})" if c["why"] else "")
+                                          for what, c in can.items()))
+                self.model_list.addItem(item)
         except UserError as exc:
             self.model_list.addItem(str(exc))
 

@@ -7,6 +7,8 @@ The tree and the editor each know their own widget; what crosses between them
 
 from __future__ import annotations
 
+import sys
+
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,7 +52,9 @@ class TaxonomyActions:
         self.settings.setValue("taxonomy", str(root))
         base = self._config().get("taxonomy", {}).get("base") or "origin/main"
         self.tree_panel.open_root(self.taxonomy_root, base)
-        self.setWindowTitle(f"ilabdesk — {self.taxonomy_root.name}")
+        # Qt adds " — ilabdesk" (the application's display name) itself, except on macOS
+        name = self.taxonomy_root.name
+        self.setWindowTitle(f"ilabdesk — {name}" if sys.platform == "darwin" else name)
         self.statusBar().showMessage(f"Opened {root}", 5000)
 
     @Slot()

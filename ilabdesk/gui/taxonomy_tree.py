@@ -8,10 +8,11 @@ leaf become an ingest job (the main window decides; this widget only reports).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QFileSystemWatcher, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDropEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ilabdesk.errors import UserError
 from ilabdesk.gui.background import run_in_background
+from ilabdesk.gui.document_picker import pick_documents
 from ilabdesk.gui.icons import folder_icon, status_icon
 from ilabdesk.gui.leaf_editor import dropped_files
 from ilabdesk.gui.validation import check_file
@@ -103,6 +105,16 @@ class TaxonomyPanel(QWidget):
         self.confirm_leave: Callable[[Path], bool] = lambda path: True
         self._items: dict[Path, QStandardItem] = {}
         self._scan_generation = 0
+        # The taxonomy on disk is watched: a leaf added, moved or removed outside (a terminal, git)
+        # rescans the tree; a leaf rewritten in place is only checked again.
+        self._watcher = QFileSystemWatcher(self)
+        self._listings: dict[str, set[str]] = {}
+        self._rescan = QTimer(self)
+        self._rescan.setSingleShot(True)
+        self._rescan.setInterval(400)  # one rescan for a burst of changes (git checkout, an ingest)
+        self._rescan.timeout.connect(self.refresh)
+        self._watcher.directoryChanged.connect(self._on_directory_changed)
+        self._watcher.fileChanged.connect(self._on_file_changed)
 
         self.model = QStandardItemModel(self)
         self.model.setHorizontalHeaderLabels(["Taxonomy"])
@@ -211,10 +223,55 @@ class TaxonomyPanel(QWidget):
         self.tree.expandAll() if not expanded else self._restore_expanded(expanded)
         leaves = len(self._items)
         misnamed = f"; {len(tree.misnamed)} misnamed file(s) ignored" if tree.misnamed else ""
-        self.summary.setText(f"{leaves} leaves in {self.root}{misnamed}")
+        self.summary.setText(f"{leaves} {'leaf' if leaves == 1 else 'leaves'} in {self.root}{misnamed}")
         for path in list(self._items):
             run_in_background(check_file, path, on_done=self._on_leaf_checked)
         self._load_changed()
+        self._watch(tree)
+
+    # --- following the disk -----------------------------------------------------
+
+    @staticmethod
+    def _listing(folder: str) -> set[str]:
+        """What a folder holds, but hidden names (an atomic write's temporary file)."""
+        try:
+            return {entry.name for entry in os.scandir(folder) if not entry.name.startswith(".")}
+        except OSError:
+            return set()
+
+    def _watch(self, tree: object) -> None:
+        folders = [str(self.root)]
+
+        def visit(node: object) -> None:
+            for child in node.children.values():
+                folders.append(str(self.root / child.rel))
+                visit(child)
+
+        for node in tree.kinds.values():
+            folders.append(str(self.root / node.rel))
+            visit(node)
+        for paths in (self._watcher.directories(), self._watcher.files()):
+            if paths:
+                self._watcher.removePaths(paths)
+        self._listings = {folder: self._listing(folder) for folder in folders}
+        self._watcher.addPaths([f for f in folders if os.path.isdir(f)])
+        self._watcher.addPaths([str(p) for p in self._items])
+
+    @Slot(str)
+    def _on_directory_changed(self, folder: str) -> None:
+        if self._listing(folder) != self._listings.get(folder):
+            self._rescan.start()  # a leaf or folder came or went
+            return
+        for path in self._items:  # the same names: a leaf replaced by an atomic write
+            if str(path.parent) == folder:
+                self._on_file_changed(str(path))
+
+    @Slot(str)
+    def _on_file_changed(self, path: str) -> None:
+        if os.path.exists(path):
+            if path not in self._watcher.files():
+                self._watcher.addPath(path)  # a rename over the file ends the watch on the old one
+            run_in_background(check_file, Path(path), on_done=self._on_leaf_checked)
 
     def _expanded_indexes(self) -> list[QModelIndex]:
         out = []
@@ -322,10 +379,16 @@ class TaxonomyPanel(QWidget):
         return Path(path) if path else None
 
     def _context_menu(self, position: object) -> None:
+        from ilabdesk.taxonomy.leaf import Leaf
+
         index = self.tree.indexAt(position)
         path = index.data(PATH_ROLE) if index.isValid() else None
         menu = QMenu(self)
         menu.addAction("New leaf…", self.new_leaf)
+        if path and Leaf(path=Path(path), data={}).kind == "knowledge":
+            menu.addAction("Add documents…", lambda: self.add_documents(Path(path)))
+            menu.addAction("Add a folder of documents…", lambda: self.add_documents(Path(path), folder=True))
+            menu.addSeparator()
         if path:
             menu.addAction("Rename or move…", lambda: self.move_leaf(Path(path)))
             menu.addAction("Delete…", lambda: self.delete_leaf(Path(path)))
@@ -333,12 +396,22 @@ class TaxonomyPanel(QWidget):
         menu.addAction("Refresh", self.refresh)
         menu.exec(self.tree.viewport().mapToGlobal(position))
 
+    def add_documents(self, qna: Path, folder: bool = False) -> None:
+        """Pick documents in a dialog for the leaf `qna`; reported like a drop."""
+        files = pick_documents(self, folder)
+        if files:
+            self.documentsDropped.emit(qna, files)
+
     def new_leaf(self) -> Path | None:
         """Ask for kind and path, create the leaf with the taxonomy package, select it."""
         if self.root is None:
             self.message.emit("Open a taxonomy first (File ▸ Open taxonomy…).")
             return None
         dialog = NewLeafDialog(self)
+        selected = self.tree.currentIndex()
+        if selected.isValid() and selected.data(REL_ROLE):  # the folder of the selection, or the selected folder
+            rel = str(selected.data(REL_ROLE))
+            dialog.prefill(rel.rsplit("/", 1)[0] if selected.data(PATH_ROLE) else rel)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return self.create_leaf(*dialog.values())
@@ -387,11 +460,13 @@ class TaxonomyPanel(QWidget):
             return False
         rel = path.parent.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
         if confirm:
+            committed = _committed(path)
             answer = QMessageBox.question(
                 self,
                 "Delete leaf",
-                f"Delete {rel}?\n\nIts qna.yaml and attribution.txt are removed; "
-                "in a git checkout you can get them back with git.",
+                f"Delete {rel}?\n\nIts qna.yaml and attribution.txt are removed. "
+                + ("git can give back the last committed version." if committed else
+                   "They are not committed to git, so they cannot be restored."),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
@@ -436,6 +511,23 @@ class NewLeafDialog(QDialog):
         self.kind.currentIndexChanged.connect(lambda: self.grounded.setEnabled(self.kind.currentData() == "skill"))
         self.grounded.setEnabled(False)
 
+    def prefill(self, folder: str) -> None:
+        """Kind and path from a taxonomy folder ("knowledge/geography/islands"), ready for the leaf's name."""
+        top, _, rest = folder.partition("/")
+        self.kind.setCurrentIndex(self.kind.findData("skill" if top == "compositional_skills" else "knowledge"))
+        self.path.setText(f"{rest}/" if rest else "")
+
     def values(self) -> tuple[str, str, bool, str]:
         return self.kind.currentData(), self.path.text().strip(), self.grounded.isChecked(), self.author.text().strip()
 
+
+def _committed(path: Path) -> bool:
+    """Whether `path` is in the last commit of its git checkout (so git can give it back)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "cat-file", "-e", f"HEAD:./{path.name}"], cwd=path.parent,
+                              capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from ilabdesk.gui.chat_compare import ChatCompare
     from ilabdesk.gui.leaf_editor import LeafEditor
+    from ilabdesk.gui.results_view import ResultsView
     from ilabdesk.gui.taxonomy_tree import TaxonomyPanel
 
 
@@ -35,6 +36,7 @@ class MenuActions:
     jobs_dock: QDockWidget
     center: QTabWidget
     chat: ChatCompare
+    results: ResultsView
     settings: QSettings
 
     def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -52,6 +54,8 @@ class MenuActions:
         self.sample_action = self._action("Create from the &sample", self.open_sample, None, "copy the sample taxonomy and open it")
         self.new_leaf_action = self._action("&New leaf…", self.tree_panel.new_leaf, keys.New)
         self.save_action = self._action("&Save leaf", self.editor.save, keys.Save)
+        self.add_documents_action = self._action("&Add documents to the leaf…", self._add_documents, "Ctrl+Shift+D",
+                                                 "pick document files for the open knowledge leaf")
         self.contribute_action = self._action("&Contribute…", self.contribute, "Ctrl+Shift+E", "commit, export a patch or bundle, push")
         self.settings_action = self._action("Se&ttings…", self.open_settings, keys.Preferences)
         if self.settings_action.shortcut().isEmpty():
@@ -70,6 +74,7 @@ class MenuActions:
         self.draft_action.setChecked(self.settings.value("draft_seeds", False, type=bool))
         self.editor_tab_action = self._action("&Leaf editor", lambda: self.center.setCurrentWidget(self.editor), "Ctrl+1")
         self.chat_tab_action = self._action("&Chat", lambda: self.center.setCurrentWidget(self.chat), "Ctrl+2")
+        self.results_tab_action = self._action("&Results", lambda: self.center.setCurrentWidget(self.results), "Ctrl+3")
         self.welcome_action = self._action("&Welcome", self.show_welcome)
         self.about_action = self._action("&About ilabdesk", self._about)
 
@@ -77,7 +82,7 @@ class MenuActions:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         for action in (self.open_action, self.sample_action, None, self.new_leaf_action, self.save_action,
-                       self.contribute_action, None, self.settings_action, None, self.quit_action):
+                       self.add_documents_action, self.contribute_action, None, self.settings_action, None, self.quit_action):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
         edit = bar.addMenu("&Edit")
         for action in (self.undo_action, self.redo_action, None, self.find_action):
@@ -89,12 +94,19 @@ class MenuActions:
         view = bar.addMenu("&View")
         view.addAction(self.editor_tab_action)
         view.addAction(self.chat_tab_action)
+        view.addAction(self.results_tab_action)
         view.addSeparator()
         view.addAction(self.tree_dock.toggleViewAction())
         view.addAction(self.jobs_dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.welcome_action)
         help_menu.addAction(self.about_action)
+
+    def _add_documents(self) -> None:
+        if self.editor.path is None:
+            self.statusBar().showMessage("Open a knowledge leaf first, then add documents to it.", 5000)
+            return
+        self.editor.add_documents()
 
     def _focus_filter(self) -> None:
         self.tree_dock.show()

@@ -52,10 +52,12 @@ def call(function: Callable[..., Any], args: tuple) -> tuple[bool, Any]:
     try:
         return True, function(*args)
     except Exception as exc:  # report every failure to the caller; the helper must not die of one
-        from ilabdesk.errors import UserError
+        from ilabdesk.errors import UserError, from_os_error
 
         if isinstance(exc, UserError):
             return False, str(exc)
+        if isinstance(exc, OSError):
+            return False, str(from_os_error(exc))
         traceback.print_exc()
         return False, f"{type(exc).__name__}: {exc}"
 

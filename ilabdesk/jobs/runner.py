@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ilabdesk.errors import UserError
+from ilabdesk.errors import UserError, from_os_error
 from ilabdesk.fileio import atomic_write_text, sync_file
 from ilabdesk.jobs.events import Cancel, Cancelled, Event
 from ilabdesk.jobs.registry import resolve
@@ -59,6 +59,8 @@ def run_events(spec: JobSpec, cancel: Cancel | None = None) -> Iterator[Event]:
         yield Event("error", str(exc), data={"cancelled": True})
     except UserError as exc:
         yield Event("error", str(exc))
+    except OSError as exc:
+        yield Event("error", str(from_os_error(exc)))
     except MemoryError:
         yield Event("error", "the job ran out of memory; try a smaller model, batch or sequence length")
     except Exception as exc:  # a bug: report it with its traceback, never crash the caller

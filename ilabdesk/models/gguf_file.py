@@ -248,7 +248,7 @@ def inspect_gguf(path: str | Path, *, role: str = "model") -> GGUFInfo:
     damaged_hint = "download or export the file again; an interrupted copy leaves a truncated file"
     try:
         metadata, tensors, data_start = read_header(path)
-    except (_Damaged, ValueError, OSError) as exc:
+    except (_Damaged, ValueError, OverflowError, struct.error, OSError) as exc:
         raise UserError(f"{path}: the GGUF {what} file is damaged or incomplete ({exc})", hint=damaged_hint) from exc
 
     end = data_start

@@ -260,12 +260,18 @@ def describe(model: str | os.PathLike[str] | None) -> dict[str, Any]:
     if entry.format == "gguf":
         from ilabdesk.models.gguf_file import inspect_gguf
 
-        described = inspect_gguf(entry.path, role="model").describe()
+        info = inspect_gguf(entry.path, role="model")
+        described = info.describe()
         described["model_name"] = described.pop("name")
         facts.update(described)
         facts["size_bytes"] = entry.path.stat().st_size
+        tensors = set(info.tensor_shapes)
     else:
         from ilabdesk.models.hf_folder import describe_hf_folder
 
         facts.update(describe_hf_folder(entry.path))
+        tensors = set()
+    from ilabdesk.models.abilities import abilities
+
+    facts["can"] = {what: {"able": able, "why": why} for what, (able, why) in abilities(facts, tensors).items()}
     return facts

@@ -157,13 +157,14 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         if marker and all(Path(p).exists() for p in outputs(marker["result"])):
             seconds[stage] = marker["seconds"]
             results[stage] = marker["result"]
-            yield Event.begin(stage, f"stage {index}/{len(STAGES)}: {stage} (already done, skipped)")
+            yield Event("stage", f"stage {index}/{len(STAGES)}: {stage} (already done, skipped)", stage=stage,
+                        data={"stages": list(STAGES), "skipped": True})
             return
         if markers.read(stage):  # inputs changed or outputs deleted: this stage and every later one start over
             for later in STAGES[STAGES.index(stage) :]:
                 markers.clear(later)
         cancel.check()
-        yield Event.begin(stage, f"stage {index}/{len(STAGES)}: {stage}")
+        yield Event("stage", f"stage {index}/{len(STAGES)}: {stage}", stage=stage, data={"stages": list(STAGES)})
         started = time.monotonic()
         result: dict[str, Any] = {}
         yield from body(result)
@@ -241,6 +242,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
 
     evaluation = results["evaluate"]
     report = {
+        "output": str(output),
         "taxonomy": str(taxonomy),
         "leaves": results["validate"]["leaves"],
         "base_model": str(base_model),

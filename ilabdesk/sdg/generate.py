@@ -168,7 +168,7 @@ def generate(
     output: Path,
     *,
     teacher: str | None = None,
-    samples_per_seed: int = 5,
+    samples_per_seed: int = 10,
     paraphrases: int = 2,
     seed_paraphrases: int = 2,
     questions_per_answer: int = 2,

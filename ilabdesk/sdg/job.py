@@ -64,12 +64,12 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     if not args.get("output"):
         raise UserError("no output folder given", hint="pass --output DIR")
     leaves = select_leaves(args.get("taxonomy"), args.get("leaves"), args.get("base") or "origin/main")
-    yield Event.log(f"{len(leaves)} leaf/leaves: " + ", ".join(str(p.parent.name) for p in leaves))
+    yield Event.log(f"{len(leaves)} {'leaf' if len(leaves) == 1 else 'leaves'}: " + ", ".join(str(p.parent.name) for p in leaves))
     yield from generate(
         leaves,
         Path(args["output"]),
         teacher=args.get("teacher") or configured_teacher(),
-        samples_per_seed=int(args.get("samples_per_seed") or 5),
+        samples_per_seed=int(args.get("samples_per_seed") or 10),
         paraphrases=int(args.get("paraphrases", 2)),
         seed_paraphrases=int(args.get("seed_paraphrases", 2)),
         questions_per_answer=int(args.get("questions_per_answer") or 2),

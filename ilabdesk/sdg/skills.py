@@ -13,8 +13,7 @@ unit of work is one seed example; for each of its attempts:
   JSON schema of the seed answers' shape when they share one, with values
   the seeds took from their context limited to pieces of this context
   (sdg.shape); the answer must have that shape, and for a grounded skill
-  its names and numbers must come from its context; a JSON answer is
-  sampled three times and kept only when most samples agree;
+  its names and numbers must come from its context;
 - with a judge (bigger teachers), the teacher judges task and answer.
 
 The seeds themselves are samples too (weighted up in the recipe): they are
@@ -25,14 +24,12 @@ run stays reproducible from `--seed`.
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from typing import Any
 
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.knowledge import Dedup, SeedExample, UnitOutcome, unit_seed
 from ilabdesk.sdg.prompts import json_text, render
-from ilabdesk.sdg.shape import Shape, context_dates, infer_shape, parse_object, shared_instruction
+from ilabdesk.sdg.shape import Shape, context_dates, infer_shape, shared_instruction
 from ilabdesk.sdg.teacher import Ask, Steps, json_ask, object_schema, text_ask, text_field, verdict_ask
 from ilabdesk.sdg.text import key_terms, similarity, words
 
@@ -40,7 +37,6 @@ CONTEXT = object_schema(context=text_field())
 QUESTION = object_schema(question=text_field())
 COPY = 0.7  # word-set similarity above which a new context or task copies a seed's
 ROUNDS = 3  # rounds of asking for new inputs until a unit has its `attempts`
-VOTES = 3  # samples of a JSON answer, of which most must agree
 
 
 def common_opening(texts: list[str]) -> str:
@@ -160,10 +156,8 @@ class SkillGenerator:
             return "duplicate"
         return ""
 
-    def answer_ask(self, seed: SeedExample, attempt: int, items: list[dict[str, Any]], base: int, votes: int = 1) -> Ask:
-        """The teacher answers each task with three seeds as earlier turns, in the seeds' shape; with
-        `votes`, each task is answered that many times, each with its own sampling seed (task-major
-        within each vote: reply `v * len(items) + k` is vote v of task k)."""
+    def answer_ask(self, seed: SeedExample, attempt: int, items: list[dict[str, Any]], base: int) -> Ask:
+        """The teacher answers each task with three seeds as earlier turns, in the seeds' shape."""
         template = self.prompts["skill_answer"]
         conversations = []
         for item in items:
@@ -174,29 +168,11 @@ class SkillGenerator:
                                  {"role": "assistant", "content": answer}]
             messages.append({"role": "user", "content": self.user_turn(item["question"], item["context"])})
             conversations.append(messages)
-        seeds = [base + 3 + 7919 * v for v in range(votes) for _ in items]
         if self.shape.schema:
             # checked by the shape after, which also knows its value formats
             schemas = [self.shape.schema_for(i["context"]) for i in items]
-            return Ask(conversations * votes, seeds, 300, None, schemas * votes, str)
-        return text_ask(conversations * votes, seeds, max_tokens=300)
-
-    def agreed(self, replies: list[str], item: dict[str, Any]) -> tuple[str | None, str]:
-        """(answer, why not): the answer of the shape that most of a task's sampled replies give.
-
-        A small teacher picking values out of a context picks the wrong piece
-        now and then (the sender as the recipient); it rarely picks the same
-        wrong piece in two of three tries. Free text is taken as it comes."""
-        checked = [(reply.strip(), *self.shape.check(reply, item["context"] if self.grounded else None))
-                   for reply in replies]
-        valid = [reply for reply, ok, _ in checked if ok]
-        if not valid:
-            return None, checked[0][2]
-        if len(replies) == 1 or self.shape.kind != "json":
-            return valid[0], ""
-        keys = [json.dumps(parse_object(reply), sort_keys=True) for reply in valid]
-        best, count = Counter(keys).most_common(1)[0]
-        return (valid[keys.index(best)], "") if 2 * count > len(replies) else (None, "answers_disagree")
+            return Ask(conversations, base + 3, 300, None, schemas, str)
+        return text_ask(conversations, base + 3, max_tokens=300)
 
     # --- one unit -----------------------------------------------------------------
 
@@ -224,12 +200,12 @@ class SkillGenerator:
             )
             items = self._filter(items, verdicts, "question_rejected", outcome)
 
-        votes = VOTES if self.shape.kind == "json" else 1
-        replies = yield self.answer_ask(seed, 0, items, base, votes) if items else text_ask([], base)
+        replies = yield self.answer_ask(seed, 0, items, base) if items else text_ask([], base)
         answered = []
-        for k, item in enumerate(items):
-            answer, reason = self.agreed([replies[v * len(items) + k] or "" for v in range(votes)], item)
-            if answer is None:
+        for item, reply in zip(items, replies):
+            answer = (reply or "").strip()
+            ok, reason = self.shape.check(answer, item["context"] if self.grounded else None)
+            if not ok:
                 outcome.dropped[reason] += 1
             elif similarity(answer, item["question"]) > 0.8:
                 outcome.dropped["answer_repeats_the_task"] += 1

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from ilabdesk.errors import UserError
+from ilabdesk.errors import UserError, from_os_error
 from ilabdesk.fileio import atomic_write_text
 from ilabdesk.taxonomy.leaf import parse_yaml, read_text_checked
 from ilabdesk.taxonomy.yamlstyle import compose, dump_yaml
@@ -92,14 +92,15 @@ def format_file(path: Path | str, *, check: bool = False, drop_comments: bool = 
     path = Path(path)
     result = FormatResult(path=path)
     try:
+        raw_old = path.read_bytes()  # first: a change after this read refuses the write below
         _old, new, dropped = canonical_text(path, drop_comments=drop_comments)
+        result.changed = raw_old != new.encode("utf-8")
+        if result.changed:
+            result.dropped_comments = dropped
+        if result.changed and not check:
+            atomic_write_text(path, new, expected=raw_old)
     except UserError as exc:
         result.error = str(exc)
-        return result
-    raw_old = path.read_bytes()
-    result.changed = raw_old != new.encode("utf-8")
-    if result.changed:
-        result.dropped_comments = dropped
-    if result.changed and not check:
-        atomic_write_text(path, new)
+    except OSError as exc:
+        result.error = str(from_os_error(exc))
     return result

@@ -133,6 +133,9 @@ def qna_file(path: Path) -> Path:
             if other.is_file() and other.name.casefold() in {"qna.yml", "qna.yaml"}:
                 raise _wrong_name(other)
         raise UserError(f"{path}: no {QNA_NAME} in this folder", hint="create one with `ilabdesk taxonomy new`")
+    if not path.exists():
+        raise UserError(f"{path}: no such leaf folder or file",
+                        hint="pass a leaf folder (the folder holding its qna.yaml), relative to the taxonomy or absolute")
     if path.name != QNA_NAME:
         if path.name.casefold() in {"qna.yml", "qna.yaml"}:
             raise _wrong_name(path)
@@ -254,6 +257,7 @@ def write_document_block(path: Path, repo: str, commit: str, patterns: list[str]
     documents were being converted is kept, and the result must parse to the
     same data with only `document` changed.
     """
+    raw = path.read_bytes()  # first: a change after this read refuses the write below
     text = read_text_checked(path)
     before = parse_yaml(text, path)
     block = ["document:", f"  repo: {_yaml_scalar(repo)}", f"  commit: {_yaml_scalar(commit)}", "  patterns:",
@@ -277,7 +281,7 @@ def write_document_block(path: Path, repo: str, commit: str, patterns: list[str]
     if not isinstance(before, dict) or {**before, "document": expected} != after:
         raise UserError(f"{path}: could not update its document: block without changing other keys",
                         hint="write the document: block by hand (repo, commit, patterns), then try again")
-    atomic_write_text(path, new_text)
+    atomic_write_text(path, new_text, expected=raw)
 
 
 def _placeholders(prefix: str, n: int) -> list[str]:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ilabdesk.chat.template import DEFAULT_TEMPLATE, no_template_note
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
 from ilabdesk.locks import holding
@@ -88,6 +89,9 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(base.hf_dir))
+    if not tokenizer.chat_template:
+        tokenizer.chat_template = DEFAULT_TEMPLATE
+        yield Event.log(no_template_note(f"the base model {base.name}") + " (the converted model carries it)")
     dataset = load_dataset(data_dir, tokenizer, config)
     pinned = {
         "data": str(data_dir),
@@ -116,12 +120,21 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
 
     trainer = make_trainer(backend, base.hf_dir, config)
     start_step = 0
-    latest = run_dir.latest_checkpoint()
-    if latest:
-        start_step, folder = latest
-        trainer.load_checkpoint(folder)
+    for step, folder in run_dir.checkpoints_newest_first():
+        try:
+            trainer.load_checkpoint(folder)
+        except Exception as exc:  # safetensors, torch and mlx each raise their own on a damaged file
+            run_dir.discard_checkpoint(folder)
+            run_dir.log(f"checkpoint {folder} is damaged ({type(exc).__name__}: {exc}); discarded")
+            yield Event.log(f"{folder}: the checkpoint is damaged (a kill while it was written, or a full disk); "
+                            "discarded it and going back to the one before")
+            trainer = make_trainer(backend, base.hf_dir, config)  # a half-loaded checkpoint stays behind in the old one
+            continue
+        start_step = step
         yield Event.log(f"resuming from the checkpoint at step {start_step}")
         run_dir.log(f"resume from step {start_step}")
+        break
+    run_dir.trim_metrics(start_step)
 
     steps = dataset.plan.steps
     bounds = dataset.plan.phase_bounds()

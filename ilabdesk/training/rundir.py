@@ -86,20 +86,32 @@ class RunDir:
             shutil.rmtree(tmp, ignore_errors=True)
         return target
 
-    def latest_checkpoint(self) -> tuple[int, Path] | None:
-        """(step, folder) of the newest complete checkpoint."""
-        best = None
+    def checkpoints_newest_first(self) -> list[tuple[int, Path]]:
+        """(step, folder) of every complete checkpoint, the newest first."""
+        found = []
         for folder in self.checkpoints.glob("step-*"):
-            state = folder / "state.json"
-            if not state.is_file():
-                continue
             try:
-                step = int(json.loads(state.read_text(encoding="utf-8"))["step"])
-            except (OSError, ValueError, KeyError):
+                found.append((int(json.loads((folder / "state.json").read_text(encoding="utf-8"))["step"]), folder))
+            except (OSError, ValueError, KeyError, TypeError):
                 continue
-            if best is None or step > best[0]:
-                best = (step, folder)
-        return best
+        return sorted(found, reverse=True)
+
+    def discard_checkpoint(self, folder: Path) -> None:
+        """Drop a checkpoint that cannot be loaded, so the next resume does not meet it again."""
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def trim_metrics(self, step: int) -> None:
+        """Forget the metrics of steps after `step`: a resumed run trains them again."""
+        if not self.metrics_file.is_file():
+            return
+        kept = []
+        for line in self.metrics_file.read_text(encoding="utf-8").splitlines():
+            try:
+                if int(json.loads(line).get("step", 0)) <= step:
+                    kept.append(line + "\n")
+            except (ValueError, AttributeError, TypeError):
+                continue  # a line cut short by a kill
+        atomic_write_text(self.metrics_file, "".join(kept))
 
     def save_checkpoint(self, step: int, fill: Callable[[Path], None], state: dict[str, Any]) -> Path:
         def write(tmp: Path) -> None:
@@ -113,3 +125,21 @@ class RunDir:
         for stale in self.checkpoints.glob(".step-*"):  # temp folders of a killed run
             shutil.rmtree(stale, ignore_errors=True)
         return path
+
+
+def run_name(root: Path) -> str:
+    """"kelderwick_cooperative · 4 Dec 20:31": a run named by the leaves it taught and when it was
+    trained, so the runs in a model picker or a job list can be told apart ("train" says nothing)."""
+    root = Path(root)
+    leaves: list[str] = []
+    try:
+        config = yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8")) or {}
+        summary = json.loads((Path(config["data"]) / "summary.json").read_text(encoding="utf-8"))
+        leaves = [Path(v["leaf"]).name for v in summary["leaves"].values() if isinstance(v, dict) and v.get("leaf")]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError):
+        pass  # a run from before summaries, or with its dataset moved: named by its folder
+    folder = root.parent.name if root.name == "train" else root.name
+    name = ", ".join(leaves[:2]) + ("…" if len(leaves) > 2 else "") if leaves else folder
+    stamp = root / "run.json" if (root / "run.json").exists() else root
+    when = time.localtime(stamp.stat().st_mtime)
+    return f"{name} · {when.tm_mday} {time.strftime('%b %H:%M', when)}"

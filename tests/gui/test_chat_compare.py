@@ -77,14 +77,28 @@ def test_run_folder_offers_base_plus_adapter_and_fused(tmp_path):
 
     from ilabdesk.gui.chat_compare import run_choices
 
+    import os
+    import time
+
     run = tmp_path / "run-1"
     run.mkdir()
     (run / "run.json").write_text(json.dumps({"base_gguf": "/models/base.gguf"}))
     (run / "adapter.gguf").write_bytes(b"x")
     (run / "model-Q4_K_M.gguf").write_bytes(b"x")
+    trained = time.mktime((2026, 12, 4, 20, 31, 0, 0, 0, -1))
+    os.utime(run / "run.json", (trained, trained))
     choices = run_choices(run)
-    assert choices[0] == ModelChoice("run-1: base + adapter", "/models/base.gguf", str(run / "adapter.gguf"))
-    assert choices[1] == ModelChoice("run-1: fused Q4_K_M", str(run / "model-Q4_K_M.gguf"))
+    assert choices[0] == ModelChoice("run-1 · 4 Dec 20:31: base + adapter", "/models/base.gguf", str(run / "adapter.gguf"))
+    assert choices[1] == ModelChoice("run-1 · 4 Dec 20:31: fused Q4_K_M", str(run / "model-Q4_K_M.gguf"))
+    # A whole run's training folder is named by the leaves its dataset taught.
+    pipeline = tmp_path / "island-run"
+    (pipeline / "dataset").mkdir(parents=True)
+    (pipeline / "dataset" / "summary.json").write_text(json.dumps({"leaves": {
+        "knowledge_islands_quellmoor": {"leaf": "knowledge/islands/quellmoor"}, "replay": {"leaf": None}}}))
+    (pipeline / "train").mkdir()
+    (pipeline / "train" / "config.yaml").write_text(f"data: {pipeline / 'dataset'}\n")
+    (pipeline / "train" / "model-Q4_K_M.gguf").write_bytes(b"x")
+    assert run_choices(pipeline / "train")[0].label.startswith("quellmoor · ")
 
 
 def write_adapter(path, model, b_scale: float = 0.6):
@@ -137,7 +151,8 @@ def test_compare_in_chat_after_training_loads_base_and_adapter(window, qtbot):
     qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)
     chat = window.chat
     assert window.center.currentWidget() is chat
-    assert chat.tuned.choice() == ModelChoice("quellmoor-run: base + adapter", str(base), str(run / "adapter.gguf"))
+    assert chat.tuned.choice().label.startswith("quellmoor-run · ")
+    assert (chat.tuned.choice().model, chat.tuned.choice().adapter) == (str(base), str(run / "adapter.gguf"))
     assert chat.original.choice().model == str(base) and chat.original.choice().adapter is None
     qtbot.waitUntil(lambda: all("loaded" in p.status.text() for p in chat.panes), timeout=60_000)
     chat.params.update(max_tokens=16, temperature=0.0, seed=1)

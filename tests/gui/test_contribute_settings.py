@@ -41,6 +41,7 @@ def test_settings_dialog_saves_teacher_endpoint_and_key(window, qtbot):
     dialog = SettingsDialog(settings.load_config(), window)
     qtbot.addWidget(dialog)
     assert dialog.model_list.item(0).text().startswith("smollm2-135m-instruct")
+    assert dialog.model_list.item(0).text().endswith("can chat, teach, train")  # what each model can do here
     dialog.teacher_kind.setCurrentIndex(dialog.teacher_kind.findData("endpoint"))
     assert not dialog.endpoint_box.isHidden() and dialog.gguf_box.isHidden()
     qtbot.keyClicks(dialog.teacher_url, "http://127.0.0.1:8000/v1")

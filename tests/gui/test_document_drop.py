@@ -66,6 +66,40 @@ def test_drop_on_the_editor_starts_an_ingest(window, sample, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.jobs.jobs[-1].outcome is not None, timeout=30_000)
 
 
+def test_documents_are_added_by_dialog_from_the_form_the_tree_and_the_menu(window, sample, qtbot, tmp_path,
+                                                                           monkeypatch):
+    """The OS file dialog is answered here (it cannot be clicked in a test); all else is the real window."""
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    from ilabdesk.gui.document_picker import documents_in
+
+    document = tmp_path / "ferry.md"
+    document.write_text(DOCUMENT, encoding="utf-8")
+    folder = tmp_path / "handbook"
+    (folder / "part").mkdir(parents=True)
+    (folder / "part" / "b.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "a.md").write_text("# A\n")
+    (folder / "notes.zip").write_bytes(b"PK")
+    (folder / ".hidden.md").write_text("# hidden\n")
+    assert documents_in(folder) == [folder / "a.md", folder / "part" / "b.pdf"]
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([str(document)], "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    leaf = sample / "knowledge/geography/islands/quellmoor_island/qna.yaml"
+    window.open_leaf(leaf)
+    button = window.editor.form.findChild(QPushButton, "addDocuments")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    window.tree_panel.add_documents(leaf, folder=True)
+    window.add_documents_action.trigger()
+    jobs = [job for job in window.jobs.jobs if job.spec.kind == "ingest"]
+    assert [job.spec.args["files"] for job in jobs] == [
+        [str(document.resolve())], [str((folder / "a.md").resolve()), str((folder / "part" / "b.pdf").resolve())],
+        [str(document.resolve())]]
+    assert all(job.spec.args["leaf"] == str(leaf.parent) for job in jobs)
+    for job in jobs:
+        job.cancel()
+    qtbot.waitUntil(lambda: all(job.outcome is not None for job in jobs), timeout=60_000)
+
+
 def test_drafted_examples_are_reviewed_before_joining_the_leaf(window, sample, qtbot, monkeypatch):
     from ilabdesk.gui import draft_review
 

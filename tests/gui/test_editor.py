@@ -45,6 +45,8 @@ def test_edit_seed_answer_validate_save_reload(window, sample, qtbot):
     qtbot.waitUntil(lambda: editor.status.text().startswith(("1 error", "2 error", "3 error")), timeout=15_000)
     message = editor.messages[0]
     assert message.severity == "error" and message.line > 1
+    assert message.text == "created_by is empty: write something here"  # plain words, not "[.created_by] ''"
+    assert created_by.property("problem") == "error" and created_by.toolTip() == message.text  # the field is marked
     # On the form, clicking the message focuses the field it is about ...
     item = editor.message_list.item(0)
     created_by.clearFocus()
@@ -61,6 +63,7 @@ def test_edit_seed_answer_validate_save_reload(window, sample, qtbot):
     qtbot.keyClick(editor.raw, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert editor.doc.value(("created_by",)) == "ilabdesk-sample"
     wait_valid(window, qtbot)
+    assert not editor.form.fields()[("created_by",)].property("problem")
 
     # Save with the keyboard shortcut; the file on disk is the new one.
     window.save_action.trigger()
@@ -132,5 +135,59 @@ def test_filter_create_move_delete_leaf(window, sample, qtbot, answers):
     qtbot.waitUntil(lambda: moved in panel.leaf_paths(), timeout=10_000)
     assert panel.delete_leaf(moved)
     assert answers.shown[-1][1] == "Delete leaf"
+    assert "not committed to git, so they cannot be restored" in answers.shown[-1][2]  # a new leaf: no promise
     assert not moved.exists() and not (sample / "knowledge/geography/rivers").exists()
     assert window.editor.path is None
+
+
+def test_a_new_leaf_starts_in_the_selected_folder(window, sample, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from ilabdesk.gui.taxonomy_tree import NewLeafDialog
+
+    shown = []
+
+    def answer(dialog):  # the modal dialog, as the user first sees it
+        shown.append(dialog.values()[:2])
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(NewLeafDialog, "exec", answer)
+    open_leaf_by_click(window, qtbot, "quellmoor_island")
+    window.tree_panel.new_leaf()
+    assert shown == [("knowledge", "geography/islands/")]
+
+
+def test_the_window_follows_the_taxonomy_on_disk(window, sample, qtbot, answers):
+    """An unmodified editor and the tree follow changes made outside; a modified editor asks before
+    saving over one."""
+    from PySide6.QtWidgets import QMessageBox
+
+    open_leaf_by_click(window, qtbot, "quellmoor_island")
+    editor = window.editor
+    wait_valid(window, qtbot)
+    path = editor.doc.path
+    outside = path.read_text(encoding="utf-8").replace("domain:", "# added in a terminal\ndomain:", 1)
+    path.write_text(outside, encoding="utf-8")
+    qtbot.waitUntil(lambda: editor.doc.text == outside, timeout=10_000)  # no Refresh needed
+    assert not editor.doc.dirty
+
+    new_leaf = sample / "knowledge/geography/islands/harlow_island/qna.yaml"
+    new_leaf.parent.mkdir()
+    new_leaf.write_text(outside, encoding="utf-8")
+    qtbot.waitUntil(lambda: new_leaf in window.tree_panel.leaf_paths(), timeout=10_000)
+
+    field = editor.form.fields()[ANSWER]
+    field.setFocus()
+    qtbot.keyClicks(field, " Edited in the window.")
+    assert editor.doc.dirty
+    changed = outside.replace("# added in a terminal", "# changed again in a terminal")
+    path.write_text(changed, encoding="utf-8")
+    qtbot.waitUntil(lambda: "changed on disk" in editor.title.text(), timeout=10_000)
+    answers.reply = QMessageBox.StandardButton.No
+    window.save_action.trigger()
+    assert answers.shown[-1][1] == "The file changed on disk"
+    assert path.read_text(encoding="utf-8") == changed and editor.doc.dirty  # both kept
+    answers.reply = QMessageBox.StandardButton.Yes
+    window.save_action.trigger()
+    assert not editor.doc.dirty and "Edited in the window." in path.read_text(encoding="utf-8")
+    assert "changed on disk" not in editor.title.text()

@@ -94,6 +94,24 @@ def test_import_hf_folder(tmp_path):
     assert facts["chat_template"] == "{{ messages }}"
 
 
+def test_each_model_says_what_it_can_do_and_why_not(tmp_path, capsys):
+    from ilabdesk.cli import main
+
+    embedded = describe(None)["can"]
+    assert all(embedded[what]["able"] and not embedded[what]["why"] for what in ("chat", "teacher", "train"))
+    gemma = describe(tiny_gguf(tmp_path / "gemma.gguf", arch="gemma3"))["can"]
+    assert gemma["chat"]["able"] and gemma["teacher"]["able"]
+    assert not gemma["train"]["able"] and "'gemma3' cannot be trained" in gemma["train"]["why"]
+    folder = describe(tiny_hf_folder(tmp_path / "TinyLlama"))["can"]
+    assert folder["train"]["able"]
+    from ilabdesk.chat.factory import mlx_available
+
+    assert folder["chat"]["able"] == mlx_available() and (folder["chat"]["able"] or "MLX" in folder["chat"]["why"])
+    assert main(["model", "info", str(tmp_path / "gemma.gguf")]) == 0
+    out = capsys.readouterr().out
+    assert "can chat         yes" in out and "can be trained   no: this GGUF's architecture 'gemma3'" in out
+
+
 def test_bad_imports_are_user_errors(tmp_path):
     junk = tmp_path / "junk.gguf"
     junk.write_bytes(b"PK\x03\x04 not a model")

@@ -61,18 +61,3 @@ def test_dates_and_shared_instructions():
     assert shared_instruction(same) == same[0]
     assert shared_instruction(["Write a haiku about rain.", "Summarise the text in one line."]) is None
 
-
-def test_a_json_answer_is_kept_when_most_of_its_samples_agree():
-    from ilabdesk.sdg.knowledge import SeedExample
-    from ilabdesk.sdg.prompts import load_prompts
-    from ilabdesk.sdg.skills import SkillGenerator
-
-    seeds = [SeedExample(f"s{i}", c, [("Turn this into JSON.", a)]) for i, (c, a) in enumerate(zip(CONTEXTS, ANSWERS))]
-    generator = SkillGenerator(load_prompts("smollm"), "x", seeds, True)
-    item = {"question": "Turn this into JSON.", "context": NEW}
-    right = '{"recipient": "Ada Kovac", "date": "2025-04-04", "items": ["a watering can"]}'
-    sender = '{"recipient": "April", "date": "2025-04-04", "items": ["a watering can"]}'
-    assert generator.agreed([sender, right, right.replace(": ", ":")], item) == (right, "")  # same JSON, other spacing
-    assert generator.agreed([right, sender, right.replace("a watering can", "two flower pots")], item) == (
-        None, "answers_disagree")
-    assert generator.agreed(["not json"] * 3, item) == (None, "answer_not_json")

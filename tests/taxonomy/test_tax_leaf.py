@@ -119,3 +119,24 @@ def test_scan_builds_the_tree_and_lists_misnamed_files(taxonomy_repo: Path) -> N
     assert tree.misnamed == [taxonomy_repo / "knowledge" / "history" / "greece" / "qna.yml"]
     with pytest.raises(UserError, match="not a taxonomy checkout"):
         scan(taxonomy_repo / "knowledge" / "history" / "rome")
+
+
+def test_template_text_left_in_a_new_leaf_is_reported_at_its_line(tmp_path):
+    from ilabdesk.taxonomy.leaf import new_leaf
+    from ilabdesk.taxonomy.placeholders import unfinished
+
+    leaf = new_leaf(tmp_path, "geography/new_island", "knowledge", created_by="ada")
+    text = leaf.path.read_text(encoding="utf-8")
+    found = unfinished(text)
+    # 5 contexts, 15 questions, 15 answers, domain, outline, repo, commit: all still the template's
+    assert len(found) == 39
+    lines = text.splitlines()
+    marked = [lines[line - 1].lstrip() for line, _, _ in found]
+    assert sum(m.startswith("domain:") for m in marked) == 1 and sum("context:" in m for m in marked) == 5
+    finished = text.replace("Describe the domain in a few words", "islands")
+    assert len(unfinished(finished)) == 38
+    skill = new_leaf(tmp_path, "writing/poems", "skill", grounded=True, created_by="ada")
+    assert len(unfinished(skill.path.read_text(encoding="utf-8"))) == 16  # 5 x (context, question, answer) + task
+    sample = Path(__file__).resolve().parents[2] / "resources" / "sample"
+    for qna in sample.rglob("qna.yaml"):
+        assert unfinished(qna.read_text(encoding="utf-8")) == []

@@ -81,12 +81,58 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tiny, facts_data, tmp
     resumed = _run("train", {**args, "output": str(killed)})
     assert any("resuming from the checkpoint at step 4" in e.message for e in resumed)
     assert [e.done for e in resumed if e.type == "progress"] == [5, 6, 7, 8]
+    steps = [json.loads(line)["step"] for line in (killed / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 9))  # step 5, logged before the kill, is not repeated
     straight = _run("train", {**args, "output": str(tmp_path / "straight")})
     assert straight[-1].type == "done"
     a, b = _adapter(killed), _adapter(tmp_path / "straight")
     assert a.keys() == b.keys()
     for key in a:
         np.testing.assert_allclose(a[key], b[key], atol=2e-5)
+
+
+def test_a_damaged_checkpoint_falls_back_to_the_one_before(tiny, facts_data, tmp_path):
+    args = {"data": str(facts_data), "base": str(tiny["hf"]), **FAST, "iters": 6, "checkpoint_every": 2,
+            "output": str(tmp_path / "run")}
+    cancel = Cancel()
+    for event in run_events(JobSpec("train", args), cancel):
+        if event.type == "progress" and event.done == 4:
+            cancel.set()  # checkpoints at steps 2 and 4
+    newest = tmp_path / "run" / "checkpoints" / "step-000004" / "lora.safetensors"
+    newest.write_bytes(newest.read_bytes()[:100])  # cut short, as by a full disk
+    events = _run("train", args)
+    assert events[-1].type == "done", events[-1].message
+    damaged = [e.message for e in events if "damaged" in e.message]
+    assert damaged and "step-000004" in damaged[0]
+    assert any("resuming from the checkpoint at step 2" in e.message for e in events)
+    assert [e.done for e in events if e.type == "progress"] == [3, 4, 5, 6]
+
+
+def test_a_base_without_a_chat_template_is_trained_chatted_and_exported_with_chatml(tiny, facts_data, tmp_path):
+    from ilabdesk.chat.llama import LlamaEngine
+    from ilabdesk.chat.template import DEFAULT_TEMPLATE
+    from ilabdesk.models.gguf_file import inspect_gguf
+    from training.tiny import tiny_gguf
+
+    bare = tiny_gguf(tiny["hf"], tmp_path / "bare.gguf", template=False)
+    assert inspect_gguf(bare).chat_template is None
+    run_dir = tmp_path / "run"
+    events = _run("train", {"data": str(facts_data), "output": str(run_dir), "base": str(bare), **FAST, "iters": 2})
+    assert events[-1].type == "done", events[-1].message
+    assert any("has no chat template of its own: ilabdesk uses ChatML" in e.message for e in events)
+    converted = _run("convert", {"run": str(run_dir), "quantize": None})
+    assert converted[-1].type == "done", converted[-1].message
+    assert inspect_gguf(run_dir / "model-f16.gguf").chat_template == DEFAULT_TEMPLATE  # the model carries it
+    engine = LlamaEngine(bare, threads=1)
+    try:
+        assert engine._llm.chat_format == "chatml" and "ChatML" in engine.note  # not Llama-2's [INST], and said so
+    finally:
+        engine.close()
+    engine = LlamaEngine(run_dir / "model-f16.gguf", threads=1)
+    try:
+        assert engine.note is None
+    finally:
+        engine.close()
 
 
 def test_convert_job_from_a_gguf_base_and_logits_agree(tiny, facts_data, tmp_path):

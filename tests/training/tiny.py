@@ -41,8 +41,9 @@ def tiny_hf_dir(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
-def tiny_gguf(hf_dir: Path, out: Path) -> Path:
-    """The tiny HF folder as an F32 llama.cpp GGUF, with the SmolLM2 GGUF's tokenizer metadata."""
+def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
+    """The tiny HF folder as an F32 llama.cpp GGUF, with the SmolLM2 GGUF's tokenizer metadata
+    (without its chat template unless `template`)."""
     import gguf
 
     from ilabdesk.gguf.export import merged_tensors, write_model_gguf
@@ -51,7 +52,8 @@ def tiny_gguf(hf_dir: Path, out: Path) -> Path:
 
     config = json.loads((hf_dir / "config.json").read_text())
     source = read_gguf(default_model_path())
-    fields = {k: v for k, v in source.fields.items() if k.startswith("tokenizer.")}
+    fields = {k: v for k, v in source.fields.items()
+              if k.startswith("tokenizer.") and (template or k != "tokenizer.chat_template")}
     u32, f32 = gguf.GGUFValueType.UINT32, gguf.GGUFValueType.FLOAT32
     fields.update({
         "general.name": Value("tiny-test", gguf.GGUFValueType.STRING),
