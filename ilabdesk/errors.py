@@ -46,3 +46,8 @@ def from_os_error(exc: OSError) -> UserError:
     else:
         what, hint = exc.strerror or str(exc), "check the path and the disk"
     return UserError(f"{path}{other}: {what}", hint=hint)
+
+
+def user_message(exc: Exception) -> str:
+    """What to show a user for `exc`: its message, an OS error read by `from_os_error`."""
+    return str(from_os_error(exc)) if isinstance(exc, OSError) else str(exc)

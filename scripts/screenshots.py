@@ -1,14 +1,16 @@
 """Write PNGs of the app's main views for the README, under Xvfb (started here if needed).
 
-    python scripts/screenshots.py [--output docs/screenshots] [--home DIR]
+    python scripts/screenshots.py [--output docs/screenshots] [--home DIR] [--report REPORT.json]
 
 It drives the real app on a private ILABDESK_HOME: installs the sample
 taxonomy, opens the knowledge leaf (form and YAML with a validation error),
 chats with the embedded model in both panes with the differences shown, runs
 an ingest job on the sample document for the jobs panel, and a short real
-LoRA training run on the leaf's seed Q&A for the loss chart (a few minutes). `--home` reuses
+LoRA training run on the leaf's seed Q&A for the loss chart (a few minutes), and a
+whole run on the sample shown while it trains (its stages), then cancelled. `--home` reuses
 an existing home instead (e.g. one where `ilabdesk run` trained a model, so the
-jobs panel shows a loss curve).
+jobs panel shows a loss curve). `--report` shows that evaluation (a report.json
+of `ilabdesk run` or `evaluate`) in the Results tab. The window is 1280x800.
 """
 
 from __future__ import annotations
@@ -73,27 +75,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--home", type=Path, help="an ILABDESK_HOME to show (default: a fresh one)")
+    parser.add_argument("--report", type=Path, help="an evaluation's report.json for the Results tab")
     args = parser.parse_args()
     server = start_xvfb()
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     os.environ["ILABDESK_HOME"] = str(args.home or tempfile.mkdtemp(prefix="ilabdesk-shots-"))
     args.output.mkdir(parents=True, exist_ok=True)
     try:
-        return shoot(args.output)
+        return shoot(args.output, args.report)
     finally:
         if server is not None:
             server.terminate()
             server.wait()
 
 
-def shoot(out: Path) -> int:
+def shoot(out: Path, report: Path | None) -> int:
     from ilabdesk.gui.app import create_app
 
     app = create_app()
     from ilabdesk.gui.mainwindow import MainWindow
 
     window = MainWindow(first_run_welcome=False)
-    window.resize(1360, 860)
+    window.resize(1280, 800)
     window.show()
     wait(app, lambda: window.windowHandle() is not None and window.windowHandle().isExposed())
     written: list[Path] = []
@@ -156,6 +159,22 @@ def shoot(out: Path) -> int:
     window.jobs_panel.select(run)
     window.jobs_panel.tabs.setCurrentWidget(window.jobs_panel.chart)
     save("training-loss.png")
+
+    # A whole run on the sample, shown while it trains: its stages, each with its own progress.
+    whole = window.start_job("pipeline", {"taxonomy": str(root), "output": str(paths().runs / "whole-run"),
+                                          "leaves": [str(leaf)]})
+    wait(app, lambda: whole.plan is not None and whole.plan.position().endswith("train") and bool(whole.total), 1800)
+    wait(app, lambda: False, 5)
+    window.jobs_panel.select(whole)
+    save("whole-run-stages.png")
+    whole.cancel()
+    wait(app, lambda: whole.outcome is not None, 120)
+
+    if report is not None:
+        window.show_results(str(report))
+        results = window.results
+        results.questions.selectRow(0)
+        save("results.png")
 
     window.close()
     for path in written:

@@ -55,6 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("destination", help='new leaf path, e.g. "knowledge/history/ancient_rome"')
     p.set_defaults(func=_mv)
 
+    p = tax.add_parser("init", help="make a folder an empty taxonomy (knowledge/, compositional_skills/, git)")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(func=_init)
+
     p = tax.add_parser("tree", help="show the taxonomy as a tree of domains and leaves")
     _taxonomy_arg(p)
     p.set_defaults(func=_tree)
@@ -195,6 +199,14 @@ def _mv(args: argparse.Namespace) -> int:
     from ilabdesk.taxonomy.leaf import move_leaf
 
     print(move_leaf(args.leaf, args.destination).path)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from ilabdesk.taxonomy.tree import new_taxonomy
+
+    print(f"{new_taxonomy(args.folder)}: a taxonomy; add a leaf with: ilabdesk taxonomy new knowledge PATH "
+          f"--taxonomy {args.folder}")
     return 0
 
 

@@ -4,7 +4,7 @@ Each pane owns a `ChatThread` (its own engine on its own thread), so both
 answers stream at the same time while the UI stays free. The model picker
 offers the library, every training run (base + LoRA adapter, or the fused
 GGUF), and any GGUF file. "Show differences" marks the words where the two
-latest answers differ (difflib on words).
+models' answers to the same turn differ, on every turn (difflib on words).
 """
 
 from __future__ import annotations
@@ -85,6 +85,14 @@ def model_choices() -> list[ModelChoice]:
     return choices
 
 
+def answer_diffs(a: list[dict[str, str]], b: list[dict[str, str]]) -> tuple[list[set[int]], list[set[int]]]:
+    """Per turn, the words of each side's answer not in the other side's answer to the same turn."""
+    answers_a = [m["content"] for m in a if m["role"] == "assistant"]
+    answers_b = [m["content"] for m in b if m["role"] == "assistant"]
+    pairs = [word_diff(x, y) for x, y in zip(answers_a, answers_b)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
 def word_diff(a: str, b: str) -> tuple[set[int], set[int]]:
     """Indexes of the words of `a` and of `b` that are not shared by the two texts."""
     words_a, words_b = a.split(), b.split()
@@ -131,7 +139,7 @@ class ChatPane(QWidget):
         self.answer = ""  # the reply being streamed (or the last one)
         self.busy = False
         self.tokens_seen = 0
-        self.highlight: set[int] | None = None
+        self.highlights: list[set[int]] | None = None  # per answer, its words to mark ("Show differences")
         self._loaded_key: tuple[str | None, str | None] | None = None
 
         self.label = QLabel(f"<b>{name}</b>")
@@ -221,7 +229,7 @@ class ChatPane(QWidget):
         self.history.append({"role": "user", "content": prompt})
         self.answer = ""
         self.tokens_seen = 0
-        self.highlight = None
+        self.highlights = None
         self.busy = True
         self.render()
         messages = ([{"role": "system", "content": system}] if system.strip() else []) + list(self.history)
@@ -265,22 +273,24 @@ class ChatPane(QWidget):
         self.stop()
         self.history.clear()
         self.answer = ""
-        self.highlight = None
+        self.highlights = None
         self.render()
 
     def render(self) -> None:
-        """Redraw the transcript; the last answer gets diff marks when `highlight` is set."""
+        """Redraw the transcript; each answer gets its diff marks when `highlights` is set."""
         parts = []
-        last_assistant = max((i for i, m in enumerate(self.history) if m["role"] == "assistant"), default=-1)
-        for index, message in enumerate(self.history):
+        answer_no = 0
+        for message in self.history:
             if message["role"] == "user":
                 parts.append(f"<p><b>You:</b> {html.escape(message['content'])}</p>")
             else:
+                marks = self.highlights[answer_no] if self.highlights and answer_no < len(self.highlights) else None
                 body = (
-                    _marked_html(message["content"], self.highlight)
-                    if index == last_assistant and self.highlight is not None
+                    _marked_html(message["content"], marks)
+                    if marks is not None
                     else html.escape(message["content"]).replace("\n", "<br>")
                 )
+                answer_no += 1
                 parts.append(f"<p><b>{self.name}:</b> {body}</p>")
         if self.busy:
             parts.append(f"<p><b>{self.name}:</b> </p>")
@@ -427,10 +437,9 @@ class ChatCompare(QWidget):
     @Slot()
     def _update_diff(self) -> None:
         if self.diff_toggle.isChecked() and not self.busy():
-            only_a, only_b = word_diff(self.original.last_answer(), self.tuned.last_answer())
-            self.original.highlight, self.tuned.highlight = only_a, only_b
+            self.original.highlights, self.tuned.highlights = answer_diffs(self.original.history, self.tuned.history)
         else:
-            self.original.highlight = self.tuned.highlight = None
+            self.original.highlights = self.tuned.highlights = None
         for pane in self.panes:
             if not pane.busy:
                 pane.render()

@@ -97,11 +97,9 @@ class ChatWorker(QObject):
 
 
 def _message(exc: Exception) -> str:
-    from ilabdesk.errors import UserError, from_os_error
+    from ilabdesk.errors import UserError, user_message
 
-    if isinstance(exc, OSError):
-        return str(from_os_error(exc))
-    return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+    return user_message(exc) if isinstance(exc, UserError | OSError) else f"{type(exc).__name__}: {exc}"
 
 
 class ChatThread(QObject):

@@ -185,7 +185,9 @@ class JobWiring:
         if outcome is None:
             return
         if outcome.state != FINISHED:
-            self.statusBar().showMessage(f"{job.title}: {outcome.state} — {outcome.message.splitlines()[0] if outcome.message else ''}")
+            first = outcome.message.splitlines()[0] if outcome.message else ""
+            said = first if first.startswith(outcome.state) else f"{outcome.state} — {first}".rstrip(" —")
+            self.statusBar().showMessage(f"{job.title}: {said}")
             return
         self.statusBar().showMessage(f"{job.title}: finished", 8000)
         kind = job.spec.kind

@@ -110,6 +110,7 @@ class JobsPanel(QWidget):
         detail_layout.addLayout(buttons)
         detail_layout.addWidget(self.tabs, 1)
         splitter = QSplitter()
+        splitter.setObjectName("jobsSplitter")
         splitter.addWidget(self.list)
         splitter.addWidget(detail)
         splitter.setStretchFactor(1, 3)
@@ -149,7 +150,10 @@ class JobsPanel(QWidget):
         item.setToolTip(f"{job.title}\n{job.job_dir}")
         job.changed.connect(self._on_job_changed)
         job.events.connect(self._on_job_events)
-        if job.state in (QUEUED, RUNNING) or self.list.currentItem() is None:
+        shown = self.list.currentItem().data(Qt.ItemDataRole.UserRole) if self.list.currentItem() else None
+        newest_of_the_past = (shown is not None and shown.state in FINAL_STATES and job.state in FINAL_STATES
+                              and job.job_dir.name > shown.job_dir.name)  # history is read oldest first
+        if job.state in (QUEUED, RUNNING) or shown is None or newest_of_the_past:
             self.list.setCurrentItem(item)
         if self.list.currentItem() is item:
             self._on_selected(item, None)
@@ -216,6 +220,7 @@ class JobsPanel(QWidget):
             for button in (self.cancel_button, self.resume_button, self.open_button, self.compare_button,
                            self.results_button):
                 button.setEnabled(False)
+            self.tabs.setTabVisible(self.tabs.indexOf(self.stages), False)
             return
         stage = f" · {job.stage}" if job.stage else ""
         if job.plan is not None and job.plan.current is not None:

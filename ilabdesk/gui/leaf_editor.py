@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ilabdesk.errors import ChangedOnDisk, UserError, from_os_error
+from ilabdesk.errors import ChangedOnDisk, UserError, user_message
 from ilabdesk.gui.background import run_in_background
 from ilabdesk.gui.code_view import CodeView
 from ilabdesk.gui.document_picker import pick_documents
@@ -108,10 +108,12 @@ class LeafEditor(QWidget):
         lower_layout.addWidget(self.status)
         lower_layout.addWidget(self.message_list)
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("editorSplitter")
         splitter.addWidget(self.tabs)
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([620, 90])  # the form gets the height; messages a few lines (the window remembers)
         self.body = QWidget()
         body_layout = QVBoxLayout(self.body)
         body_layout.setContentsMargins(0, 0, 0, 0)
@@ -320,8 +322,7 @@ class LeafEditor(QWidget):
                     return False
                 self.doc.save(overwrite=True)
         except (UserError, OSError) as exc:
-            message = str(from_os_error(exc)) if isinstance(exc, OSError) else str(exc)
-            QMessageBox.critical(self, "Could not save", message)
+            QMessageBox.critical(self, "Could not save", user_message(exc))
             return False
         self._changed_outside = False
         self._update_title()

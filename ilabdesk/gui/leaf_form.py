@@ -153,7 +153,10 @@ class LeafForm(QScrollArea):
                 add_documents = QPushButton("Add documents…")
                 add_documents.setObjectName("addDocuments")
                 add_documents.clicked.connect(self.addDocuments)
-                form.addRow("", add_documents)
+                button_row = QHBoxLayout()
+                button_row.addWidget(add_documents)
+                button_row.addStretch(1)
+                form.addRow("", button_row)
             layout.addWidget(group)
         seeds = data.get("seed_examples") if isinstance(data.get("seed_examples"), list) else []
         for index, seed in enumerate(seeds):

@@ -68,7 +68,7 @@ class MainWindow(MenuActions, TaxonomyActions, JobWiring, QMainWindow):
         self.tree_dock = self._dock("Taxonomy", "taxonomyDock", self.tree_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.jobs_dock = self._dock("Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.resizeDocks([self.tree_dock], [300], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.jobs_dock], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.jobs_dock], [190], Qt.Orientation.Vertical)
         self.tree_panel.confirm_leave = self._confirm_leave
 
         self._create_actions()

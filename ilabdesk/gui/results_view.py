@@ -40,6 +40,8 @@ KINDS = (
     ("choice", "multiple choice"),
     ("general", "general questions (forgetting check)"),
 )
+SHORT = {"document": "document", "skill": "new input", "user": "yours", "test": "seed (taught)",
+         "skill_seed": "seed (taught)", "choice": "choice", "general": "general"}  # the questions' kind column
 SUMMARY_KEYS = {"user": "heldout"}  # report.json's summary calls the user's own questions "heldout"
 RIGHT, WRONG = QColor("#1e7b34"), QColor("#b3261e")
 
@@ -93,6 +95,7 @@ class ResultsView(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
         top = QSplitter()
+        top.setObjectName("resultsTopSplitter")
         top.addWidget(self.scores)
         top.addWidget(self.chart)
         top.setSizes([520, 420])
@@ -106,6 +109,7 @@ class ResultsView(QWidget):
         bottom_layout.addLayout(filter_row)
         bottom_layout.addWidget(self.questions, 1)
         split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("resultsSplitter")
         split.addWidget(top)
         split.addWidget(bottom)
         split.setSizes([260, 420])
@@ -158,11 +162,10 @@ class ResultsView(QWidget):
         items = [entry for entry in (self.report or {}).get("items", [])
                  if wanted is None or entry["item"]["source"] == wanted]
         items.sort(key=lambda e: order.index(e["item"]["source"]) if e["item"]["source"] in order else len(order))
-        labels = dict(KINDS)
         self.questions.setRowCount(len(items))
         for row, entry in enumerate(items):
             item = entry["item"]
-            self.questions.setItem(row, 0, QTableWidgetItem(labels.get(item["source"], item["source"])))
+            self.questions.setItem(row, 0, QTableWidgetItem(SHORT.get(item["source"], item["source"])))
             question = QTableWidgetItem(item["question"])
             question.setToolTip(f"reference: {item.get('reference', '')}")
             self.questions.setItem(row, 1, question)

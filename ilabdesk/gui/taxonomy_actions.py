@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ilabdesk.errors import UserError
 from ilabdesk.settings import paths
 
 if TYPE_CHECKING:
@@ -45,6 +46,23 @@ class TaxonomyActions:
             self.open_taxonomy(Path(folder))
 
     def open_taxonomy(self, root: Path) -> None:
+        from ilabdesk.taxonomy.tree import is_taxonomy, new_taxonomy
+
+        if not Path(root).is_dir():
+            QMessageBox.warning(self, "Cannot open the taxonomy", f"{root}: no such folder")
+            return
+        if not is_taxonomy(root):
+            answer = QMessageBox.question(
+                self, "Not a taxonomy",
+                f"{root} is not an InstructLab taxonomy: it has no knowledge/ or compositional_skills/ folder.\n\n"
+                "Make it a new, empty taxonomy (those folders and a git repository; its files stay)?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return  # the taxonomy open now stays open, as it was
+            try:
+                new_taxonomy(root)
+            except UserError as exc:
+                QMessageBox.warning(self, "Cannot make a taxonomy", str(exc))
+                return
         if not self.editor.maybe_close():
             return
         self.editor.close_leaf()

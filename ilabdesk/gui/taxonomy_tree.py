@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ilabdesk.errors import UserError
+from ilabdesk.errors import UserError, user_message
 from ilabdesk.gui.background import run_in_background
 from ilabdesk.gui.document_picker import pick_documents
 from ilabdesk.gui.icons import folder_icon, status_icon
@@ -421,8 +421,8 @@ class TaxonomyPanel(QWidget):
 
         try:
             leaf = new_leaf(self.root, rel, kind, grounded, created_by=created_by or "your-github-username")
-        except UserError as exc:
-            QMessageBox.warning(self, "Cannot create the leaf", str(exc))
+        except (UserError, OSError) as exc:
+            QMessageBox.warning(self, "Cannot create the leaf", user_message(exc))
             return None
         self.refresh()
         self.leafActivated.emit(leaf.path)
@@ -434,8 +434,8 @@ class TaxonomyPanel(QWidget):
 
         try:
             leaf = load_leaf(path)
-        except UserError as exc:
-            QMessageBox.warning(self, "Cannot move the leaf", str(exc))
+        except (UserError, OSError) as exc:
+            QMessageBox.warning(self, "Cannot move the leaf", user_message(exc))
             return None
         if new_rel is None:
             new_rel, ok = QInputDialog.getText(
@@ -447,8 +447,8 @@ class TaxonomyPanel(QWidget):
             return None
         try:
             moved = move_leaf(leaf, new_rel.strip())
-        except UserError as exc:
-            QMessageBox.warning(self, "Cannot move the leaf", str(exc))
+        except (UserError, OSError) as exc:
+            QMessageBox.warning(self, "Cannot move the leaf", user_message(exc))
             return None
         self.leafMoved.emit(path, moved.path)
         self.refresh()
@@ -473,13 +473,18 @@ class TaxonomyPanel(QWidget):
         if not self.confirm_leave(path):
             return False
         folder = path.parent
-        for name in ("qna.yaml", "attribution.txt"):
-            (folder / name).unlink(missing_ok=True)
-        root = self.root.resolve()
-        current = folder.resolve()
-        while current.parent != root and root in current.parents and current.exists() and not any(current.iterdir()):
-            current.rmdir()
-            current = current.parent
+        try:
+            for name in ("qna.yaml", "attribution.txt"):
+                (folder / name).unlink(missing_ok=True)
+            root = self.root.resolve()
+            current = folder.resolve()
+            while current.parent != root and root in current.parents and current.exists() and not any(current.iterdir()):
+                current.rmdir()
+                current = current.parent
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot delete the leaf", user_message(exc))
+            self.refresh()
+            return False
         self.leafDeleted.emit(path)
         self.refresh()
         return True

@@ -52,12 +52,10 @@ def call(function: Callable[..., Any], args: tuple) -> tuple[bool, Any]:
     try:
         return True, function(*args)
     except Exception as exc:  # report every failure to the caller; the helper must not die of one
-        from ilabdesk.errors import UserError, from_os_error
+        from ilabdesk.errors import UserError, user_message
 
-        if isinstance(exc, UserError):
-            return False, str(exc)
-        if isinstance(exc, OSError):
-            return False, str(from_os_error(exc))
+        if isinstance(exc, UserError | OSError):
+            return False, user_message(exc)
         traceback.print_exc()
         return False, f"{type(exc).__name__}: {exc}"
 

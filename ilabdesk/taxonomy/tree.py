@@ -79,6 +79,28 @@ def scan(root: Path | str) -> Tree:
     return tree
 
 
+def is_taxonomy(root: Path | str) -> bool:
+    """Whether `root` holds a taxonomy (one of the kind folders), as `scan` requires."""
+    return any((Path(root) / kind).is_dir() for kind in KINDS)
+
+
+def new_taxonomy(root: Path | str) -> Path:
+    """Make `root` an empty taxonomy: the knowledge/ and compositional_skills/ folders, in a git
+    repository (leaves are contributed by git); an existing repository or folder's files are kept."""
+    import subprocess
+
+    root = Path(root)
+    for kind in ("knowledge", "compositional_skills"):
+        (root / kind).mkdir(parents=True, exist_ok=True)
+    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True)
+    if inside.returncode != 0:
+        done = subprocess.run(["git", "init", "-q"], cwd=root, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise UserError(f"{root}: git could not make a repository here ({done.stderr.strip()})",
+                            hint="check that git is installed and the folder is writable")
+    return root
+
+
 def _scan_dir(path: Path, rel: str, tree: Tree) -> Node:
     node = Node(name=path.name, rel=rel)
     with os.scandir(path) as entries:

@@ -20,6 +20,7 @@ from ilabdesk.chat.openai import OpenAIEngine, api_key_name, normalize_base_url,
 from ilabdesk.errors import UserError
 from ilabdesk.models.default import default_model_path
 from ilabdesk.sdg.teacher import parse_json
+from sdghelpers import DOC, SEEDS, make_leaf, read_jsonl, run_generate
 
 pytest.importorskip("llama_cpp.server.app", reason="llama-cpp-python[server] extras are not installed")
 
@@ -47,7 +48,7 @@ def server():
     port = free_port()
     proc = subprocess.Popen(
         [*LLAMA_SERVER, "--model", str(default_model_path()),
-         "--model_alias", "smol", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "512", "--n_threads", "1",
+         "--model_alias", "smol", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
          "--flash_attn", "true", "--api_key", KEY, "--verbose", "false"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
@@ -133,6 +134,22 @@ def test_json_schema_from_several_clients_at_once(server):
     params = GenerationParams(temperature=0.0, max_tokens=30, json_schema=schema)
     replies = engine.complete_many([ask("What is the capital of France?")] * 4, params)
     assert all(parse_json(text, schema)["city"] for text in replies), replies
+
+
+def test_knowledge_sdg_with_the_endpoint_as_teacher(server, tmp_path):
+    """A bigger teacher behind an OpenAI-compatible endpoint runs the same SDG code as the embedded one."""
+    set_api_key(server, KEY)
+    leaf = make_leaf(tmp_path)
+    events = run_generate(leaf, tmp_path / "data", None, teacher=server + "#smol", answer_mode="extractive",
+                          judge=False, paraphrases=1)
+    assert events[-1].type == "done", events[-1]
+    summary = json.loads((tmp_path / "data" / "summary.json").read_text())
+    assert summary["teacher"] == server + "#smol" and summary["teacher_calls"] > 5
+    samples = read_jsonl(tmp_path / "data" / "train_knowledge_maritime_orlin.jsonl")
+    made = [s for s in samples if s["metadata"]["origin"] != "seed"]
+    assert made, "the endpoint teacher kept nothing"
+    source = " ".join((DOC + " ".join(seed["context"] for seed in SEEDS)).split())
+    assert all(s["messages"][-1]["content"] in source for s in made)  # extractive: sentences of the leaf's texts
 
 
 def test_wrong_key_is_a_clear_error(server):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gui_helpers import GapMeter
 from PySide6.QtCore import Qt
 
-from ilabdesk.gui.chat_compare import ModelChoice, word_diff
+from ilabdesk.gui.chat_compare import ModelChoice, answer_diffs, word_diff
 
 
 def test_both_panes_stream_tokens_and_ui_stays_responsive(window, qtbot):
@@ -40,7 +40,7 @@ def test_both_panes_stream_tokens_and_ui_stays_responsive(window, qtbot):
 
     # Same model, same seed, greedy: no differences to show.
     chat.diff_toggle.setChecked(True)
-    assert chat.original.highlight == set() and chat.tuned.highlight == set()
+    assert chat.original.highlights == [set()] and chat.tuned.highlights == [set()]
 
     # A second turn keeps the conversation; Stop ends a long answer early.
     chat.params.update(max_tokens=400)
@@ -65,10 +65,18 @@ def test_word_diff_marks_only_changed_words(qtbot):
     pane = ChatPane("tuned")
     qtbot.addWidget(pane)
     pane.history = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "The capital is Lyon, I think."}]
-    pane.highlight = only_b
+    pane.highlights = [only_b]
     pane.render()
     assert pane.transcript.toHtml().count("background-color") == 1  # one span for the run of changed words
     assert "Lyon, I think." in pane.transcript.toPlainText()
+    # Every turn is compared with the other side's answer to the same turn, not only the last.
+    other = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "The capital is Paris."},
+             {"role": "user", "content": "r"}, {"role": "assistant", "content": "Yes."}]
+    pane.history += [{"role": "user", "content": "r"}, {"role": "assistant", "content": "Yes, it is."}]
+    marks_other, pane.highlights = answer_diffs(other, pane.history)
+    assert marks_other == [{3}, {0}] and pane.highlights == [{3, 4, 5}, {0, 1, 2}]
+    pane.render()
+    assert pane.transcript.toHtml().count("background-color") == 2
     pane.shutdown()
 
 
@@ -161,5 +169,5 @@ def test_compare_in_chat_after_training_loads_base_and_adapter(window, qtbot):
     qtbot.waitUntil(lambda: not chat.busy(), timeout=60_000)
     assert chat.original.last_answer() != chat.tuned.last_answer()  # the adapter changes the model
     chat.diff_toggle.setChecked(True)
-    assert chat.original.highlight and chat.tuned.highlight
+    assert chat.original.highlights[-1] and chat.tuned.highlights[-1]
     assert "background-color" in chat.tuned.transcript.toHtml()

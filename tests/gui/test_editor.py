@@ -191,3 +191,47 @@ def test_the_window_follows_the_taxonomy_on_disk(window, sample, qtbot, answers)
     window.save_action.trigger()
     assert not editor.doc.dirty and "Edited in the window." in path.read_text(encoding="utf-8")
     assert "changed on disk" not in editor.title.text()
+
+
+def test_splitter_sizes_are_remembered(qtbot, answers):
+    from PySide6.QtWidgets import QSplitter
+
+    from ilabdesk.gui.mainwindow import MainWindow
+
+    def window():
+        win = MainWindow(first_run_welcome=False)
+        qtbot.addWidget(win)
+        win.resize(1280, 800)
+        win.show()
+        qtbot.waitExposed(win)
+        return win
+
+    first = window()
+    splitter = first.editor.findChild(QSplitter, "editorSplitter")
+    splitter.setSizes([300, 260])
+    dragged = splitter.sizes()
+    first.jobs.shutdown()
+    first.close()
+    second = window()
+    assert second.editor.findChild(QSplitter, "editorSplitter").sizes() == dragged
+    second.jobs.shutdown()
+    second.close()
+
+
+def test_a_folder_that_is_no_taxonomy_is_offered_as_a_new_one(window, sample, qtbot, answers, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    title, root = window.windowTitle(), window.taxonomy_root
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("keep me")
+    answers.reply = QMessageBox.StandardButton.No
+    window.open_taxonomy(notes)
+    assert answers.shown[-1][1] == "Not a taxonomy"
+    assert (window.windowTitle(), window.taxonomy_root) == (title, root)  # the open taxonomy stays, as it was
+    assert not (notes / "knowledge").exists()
+    answers.reply = QMessageBox.StandardButton.Yes
+    window.open_taxonomy(notes)
+    assert window.taxonomy_root == notes and (notes / "knowledge").is_dir() and (notes / ".git").is_dir()
+    assert (notes / "todo.txt").read_text() == "keep me"
+    qtbot.waitUntil(lambda: "0 leaves" in window.tree_panel.summary.text(), timeout=10_000)

@@ -88,6 +88,25 @@ def test_history_lists_earlier_jobs(window, qtbot):
     assert later.jobs[0].result == {"total": 1}
 
 
+def test_after_a_restart_the_newest_job_is_selected_and_jobs_are_named(window, qtbot):
+    from ilabdesk.gui.jobs import JobQueue
+    from ilabdesk.gui.jobs_panel import JobsPanel
+
+    first = window.start_job(COUNT, {"n": 1, "output": "/data/runs/island-run"})
+    qtbot.waitUntil(lambda: first.state == FINISHED, timeout=20_000)
+    import time
+
+    time.sleep(1.1)  # job folders are named by the second they start
+    second = window.start_job(COUNT, {"n": 1})
+    qtbot.waitUntil(lambda: second.state == FINISHED, timeout=20_000)
+    assert " · island-run · " in first.title  # kind, what it works on, when
+    later = JobQueue()
+    panel = JobsPanel(later)  # as at start-up: the window first, then the history
+    qtbot.addWidget(panel)
+    later.load_history()
+    assert panel.current_job().job_dir == second.job_dir
+
+
 def test_history_read_late_does_not_duplicate_running_jobs(window, qtbot):
     job = window.start_job(COUNT, {"n": 3, "sleep": 0.05})
     window.jobs.load_history()  # e.g. read after the user already started a job
