@@ -95,7 +95,7 @@ class LeafForm(QScrollArea):
 
     def refresh(self) -> None:
         """Show the document's values; rebuild only when the shape changed."""
-        if _shape(self.doc.data) != self._shape:
+        if self._current_shape() != self._shape:
             self.rebuild()
             return
         self._updating = True
@@ -113,16 +113,24 @@ class LeafForm(QScrollArea):
         finally:
             self._updating = False
 
+    def _current_shape(self) -> tuple:
+        """While the YAML does not parse, the form shows that instead of the last values that did."""
+        return ("broken",) if self.doc.parse_error else _shape(self.doc.data)
+
     def rebuild(self) -> None:
         data = self.doc.data
-        self._shape = _shape(data)
+        self._shape = self._current_shape()
         self._fields.clear()
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setAlignment(Qt.AlignmentFlag.AlignTop)
-        if self.doc.parse_error and data is None:
+        if self.doc.parse_error:
             line, message = self.doc.parse_error
-            layout.addWidget(QLabel(f"The YAML does not parse (line {line}: {message}). Fix it in the YAML tab."))
+            broken = QLabel(f"The YAML does not parse (line {line}: {message}). Fix it in the YAML tab; "
+                            "the form comes back when it does.")
+            broken.setObjectName("formBroken")
+            broken.setWordWrap(True)
+            layout.addWidget(broken)
             self.setWidget(page)
             return
         data = data or {}

@@ -88,7 +88,14 @@ def test_raw_yaml_error_jumps_to_line_and_unsaved_warning(window, sample, qtbot,
     qtbot.keyClicks(editor.raw, "  bad: [unclosed")
     qtbot.keyClick(editor.raw, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(editor.messages) and "YAML" in editor.messages[0].text, timeout=15_000)
-    assert editor.form.widget().findChildren(type(editor.title))  # the form explains it can't show the data
+    # The form says why it shows nothing, instead of the last values that parsed; it comes back when fixed.
+    broken = editor.form.widget().findChild(type(editor.title), "formBroken")
+    assert broken is not None and "line 2" in broken.text() and editor.form.fields() == {}
+    fixed = editor.raw.toPlainText().replace("  bad: [unclosed\n", "")
+    editor.raw.setPlainText(fixed)
+    qtbot.waitUntil(lambda: editor.form.fields() != {}, timeout=15_000)
+    editor.raw.setPlainText(fixed.replace("version:", "  bad: [unclosed\nversion:", 1))
+    qtbot.waitUntil(lambda: editor.form.fields() == {}, timeout=15_000)
     # Switching leaves with unsaved edits asks first; "Cancel" keeps the leaf open.
     from PySide6.QtWidgets import QMessageBox
 
