@@ -166,6 +166,7 @@ def shoot(out: Path, report: Path | None) -> int:
     wait(app, lambda: whole.plan is not None and whole.plan.position().endswith("train") and bool(whole.total), 1800)
     wait(app, lambda: False, 5)
     window.jobs_panel.select(whole)
+    window.jobs_panel.tabs.setCurrentWidget(window.jobs_panel.stages)
     save("whole-run-stages.png")
     whole.cancel()
     wait(app, lambda: whole.outcome is not None, 120)
@@ -174,6 +175,7 @@ def shoot(out: Path, report: Path | None) -> int:
         window.show_results(str(report))
         results = window.results
         results.questions.selectRow(0)
+        window.jobs_panel.select(run)
         save("results.png")
 
     window.close()

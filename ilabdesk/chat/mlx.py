@@ -55,8 +55,11 @@ class MLXEngine(ChatEngine):
             )
         from mlx_lm import load
 
+        from ilabdesk.models.hf_folder import mlx_config_overrides
+
         try:
-            self._model, self._tokenizer = load(str(path), adapter_path=str(adapter_path) if adapter_path else None)
+            self._model, self._tokenizer = load(str(path), adapter_path=str(adapter_path) if adapter_path else None,
+                                                model_config=mlx_config_overrides(path))
         except (ValueError, KeyError, FileNotFoundError, json.JSONDecodeError) as exc:
             raise UserError(f"{path}: mlx-lm could not load the model ({exc})", hint="check the folder is a complete model") from exc
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))

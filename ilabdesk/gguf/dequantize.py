@@ -25,7 +25,7 @@ from ilabdesk.gguf.tokenizer import write_tokenizer
 from ilabdesk.settings import paths
 
 # Bump when the folder layout or the conversion changes, so stale caches are rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def cache_key(gguf_path: Path) -> str:
@@ -129,7 +129,8 @@ def convert_gguf_to_hf(gguf_path: Path, out_dir: Path) -> Path:
 
     gf = read_gguf(gguf_path)
     meta = gf.meta
-    config = hf_config(meta, gf.tensor_names())
+    freqs = next((t for t in gf.tensors if t.name == "rope_freqs.weight"), None)
+    config = hf_config(meta, gf.tensor_names(), None if freqs is None else dequantize_tensor(gf, freqs).tolist())
     out_dir.mkdir(parents=True, exist_ok=True)
     tensors = dict(dequantized_tensors(gf))
     if config["tie_word_embeddings"]:

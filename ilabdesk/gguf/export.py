@@ -17,6 +17,7 @@ from typing import Any
 
 from ilabdesk.chat.template import DEFAULT_TEMPLATE
 from ilabdesk.errors import UserError
+from ilabdesk.gguf.dequantize import dequantize_tensor
 from ilabdesk.fileio import atomic_path
 from ilabdesk.gguf.names import PERMUTED_ARCHS, hf_to_gguf, permute, qk_heads
 from ilabdesk.gguf.reader import STRING, GGUFFile, Value, read_gguf
@@ -121,12 +122,13 @@ def merged_tensors(hf_dir: Path, adapter_dir: Path | None) -> Iterator[tuple[str
 
 def write_model_gguf(
     out_path: Path, arch: str, fields: dict[str, Value], tensors: Iterator[tuple[str, Any]], dtype: str = "F16",
-    order: list[str] | None = None,
+    order: list[str] | None = None, extra: dict[str, Any] | None = None,
 ) -> Path:
     """Write HF-named float32 weights as a llama.cpp model GGUF with the given metadata fields.
 
     2-D weights are stored as `dtype` (F16 or F32); norms stay F32, as llama.cpp
     expects; Q/K rows get llama.cpp's permutation for llama-style architectures.
+    `extra` holds tensors already in GGUF form (a Llama 3 base's `rope_freqs`).
     """
     import gguf
     import numpy as np
@@ -136,7 +138,7 @@ def write_model_gguf(
     heads = int(fields[f"{arch}.attention.head_count"].value)
     kv_field = fields.get(f"{arch}.attention.head_count_kv")
     heads_kv = int(kv_field.value) if kv_field else heads
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = dict(extra or {})
     for hf_name, weight in tensors:
         target = hf_to_gguf(hf_name)
         if target is None:
@@ -148,7 +150,7 @@ def write_model_gguf(
             weight = weight.astype(np.float16)
         out[target] = np.ascontiguousarray(weight)
     if order:
-        missing = [name for name in order if name not in out and not name.startswith("rope_freqs")]
+        missing = [name for name in order if name not in out]
         if missing:
             raise UserError(f"weights for {', '.join(missing[:3])} are missing, so no complete model can be written")
     rank = {name: i for i, name in enumerate(order or [])}
@@ -173,8 +175,10 @@ def export_fused(hf_dir: Path, adapter_dir: Path | None, base_gguf: Path, out_pa
     fields = dict(gf.fields)
     # a base without a template was trained with ilabdesk's default (chat.template): the model carries it
     fields.setdefault("tokenizer.chat_template", Value(DEFAULT_TEMPLATE, STRING))
+    # what training does not change and HF keeps in its config: a Llama 3 base's rotary divisors
+    extra = {t.name: dequantize_tensor(gf, t) for t in gf.tensors if t.name == "rope_freqs.weight"}
     return write_model_gguf(
-        out_path, gf.arch, fields, merged_tensors(hf_dir, adapter_dir), dtype, [t.name for t in gf.tensors]
+        out_path, gf.arch, fields, merged_tensors(hf_dir, adapter_dir), dtype, [t.name for t in gf.tensors], extra
     )
 
 

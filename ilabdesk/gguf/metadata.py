@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 from ilabdesk.errors import UserError
@@ -12,6 +14,7 @@ HF_ARCHS = {
     "mistral": ("llama", "LlamaForCausalLM"),
     "granite": ("granite", "GraniteForCausalLM"),
     "qwen2": ("qwen2", "Qwen2ForCausalLM"),
+    "qwen3": ("qwen3", "Qwen3ForCausalLM"),
 }
 
 
@@ -20,18 +23,69 @@ def untrainable(arch: str | None, tensor_names: set[str]) -> UserError | None:
     if arch not in HF_ARCHS:
         return UserError(
             f"this GGUF's architecture '{arch}' cannot be trained by ilabdesk yet",
-            hint="supported: " + ", ".join(sorted(HF_ARCHS)) + " (SmolLM2, Llama, Mistral, Granite, Qwen2)",
-        )
-    if "rope_freqs.weight" in tensor_names:
-        return UserError(
-            "this GGUF uses Llama-3 style scaled rotary embeddings, which ilabdesk cannot rebuild from a GGUF",
-            hint="train from the model's Hugging Face folder instead (--base DIR)",
+            hint="supported: " + ", ".join(sorted(HF_ARCHS)) + " (SmolLM2, Llama 2 and 3, Mistral, Granite, Qwen2, Qwen3)",
         )
     return None
 
 
-def hf_config(meta: dict[str, Any], tensor_names: set[str]) -> dict[str, Any]:
-    """A transformers config.json for the model described by GGUF metadata."""
+def llama3_rope_scaling(rope_freqs: Sequence[float], theta: float, dims: int) -> dict[str, Any] | None:
+    """The `rope_scaling` of a Llama 3 model, rebuilt from the per-dimension divisors a GGUF stores.
+
+    llama.cpp's converter turns `factor`, `low_freq_factor`, `high_freq_factor`
+    and `original_max_position_embeddings` into one divisor per rotary pair
+    (the `rope_freqs` tensor) and keeps nothing else. Between its two bounds the
+    divisor follows 1 / ((1 - s) / factor + s) with s = A / wavelength + B, and
+    only A and B decide every divisor and both bounds; low_freq_factor = 1
+    (Meta's value) then gives the others exactly. None when no pair is scaled.
+    Raises ValueError when the divisors are not of that form.
+    """
+    factor = max(rope_freqs)
+    if factor <= 1.0 + 1e-6:
+        return None
+    waves = [2 * math.pi * theta ** (2 * i / dims) for i in range(len(rope_freqs))]
+    middle = [(w, (1 / r - 1 / factor) / (1 - 1 / factor)) for w, r in zip(waves, rope_freqs) if 1 + 1e-4 < r < factor * (1 - 1e-4)]
+    unscaled = max((w for w, r in zip(waves, rope_freqs) if r <= 1 + 1e-4), default=0.0)
+    scaled = min(w for w, r in zip(waves, rope_freqs) if r >= factor * (1 - 1e-4))
+    if len(middle) >= 2:  # s = A / w + B, fitted by least squares on 1 / w
+        xs, ys = [1 / w for w, _ in middle], [s for _, s in middle]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        a = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+        original = round(-a / (my - a * mx))  # B = -1 / (high - 1), A = original / (high - 1)
+        high = 1 + original / a
+    elif middle:  # one pair between the bounds: put the lower bound halfway (geometrically) to the pair below
+        (wave, s), = middle
+        lower = math.sqrt(unscaled * wave) if unscaled else wave / 2
+        original = round(wave * (s * (wave * (1 - s) / (lower - wave * s) - 1) + 1))
+        high = 1 + (original / wave - 1) / s
+    else:  # bounds anywhere between the last unscaled and the first scaled pair
+        original = round(math.sqrt(max(unscaled, 1e-9) * scaled))
+        high = max(1.001, 0.999 * original / unscaled) if unscaled else 4.0
+    scaling = {"rope_type": "llama3", "factor": float(factor), "low_freq_factor": 1.0, "high_freq_factor": float(high),
+               "original_max_position_embeddings": original}
+    if max(abs(r - q) / r for r, q in zip(rope_freqs, llama3_rope_freqs(scaling, theta, dims))) > 1e-3:
+        raise ValueError("the rotary scaling of this GGUF is not Llama 3's")
+    return scaling
+
+
+def llama3_rope_freqs(scaling: dict[str, Any], theta: float, dims: int) -> list[float]:
+    """The per-pair divisors of `scaling`, as llama.cpp's converter writes them (`rope_freqs`)."""
+    factor, low, high = scaling["factor"], scaling["low_freq_factor"], scaling["high_freq_factor"]
+    original = scaling["original_max_position_embeddings"]
+    out = []
+    for i in range(dims // 2):
+        wave = 2 * math.pi * theta ** (2 * i / dims)
+        if wave < original / high:
+            out.append(1.0)
+        elif wave > original / low:
+            out.append(float(factor))
+        else:
+            smooth = (original / wave - low) / (high - low)
+            out.append(1 / ((1 - smooth) / factor + smooth))
+    return out
+
+
+def hf_config(meta: dict[str, Any], tensor_names: set[str], rope_freqs: Sequence[float] | None = None) -> dict[str, Any]:
+    """A transformers config.json for the model described by GGUF metadata (and its `rope_freqs`)."""
     arch = meta.get("general.architecture")
     refusal = untrainable(arch, tensor_names)
     if refusal is not None:
@@ -67,8 +121,19 @@ def hf_config(meta: dict[str, Any], tensor_names: set[str]) -> dict[str, Any]:
     if model_type == "llama":
         config["attention_bias"] = "blk.0.attn_q.bias" in tensor_names
         config["mlp_bias"] = False
-    if model_type == "qwen2":
+    if model_type in ("qwen2", "qwen3"):
         config["use_sliding_window"] = False
+    if model_type == "qwen3":
+        config["attention_bias"] = "blk.0.attn_q.bias" in tensor_names
+    if rope_freqs is not None:
+        dims = int(get("rope.dimension_count", config["head_dim"]))
+        try:
+            scaling = llama3_rope_scaling(rope_freqs, config["rope_theta"], dims)
+        except ValueError as exc:
+            raise UserError(f"{exc}, so ilabdesk cannot rebuild it for training",
+                            hint="train from the model's Hugging Face folder instead (--base DIR)") from None
+        if scaling:
+            config["rope_scaling"] = scaling
     if model_type == "granite":
         config["embedding_multiplier"] = float(get("embedding_scale", 1.0))
         config["residual_multiplier"] = float(get("residual_scale", 1.0))

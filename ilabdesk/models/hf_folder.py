@@ -72,3 +72,17 @@ def describe_hf_folder(path: Path) -> dict[str, Any]:
         "chat_template": template if isinstance(template, str) else None,
         "size_bytes": sum(f.stat().st_size for f in path.rglob("*") if f.is_file()),
     }
+
+
+def mlx_config_overrides(path: Path) -> dict[str, Any]:
+    """What mlx-lm must be told on top of a folder's config.json: transformers 5 writes the rotary settings
+    as `rope_parameters`, which mlx-lm does not read, so a Llama 3 would lose its rotary scaling there."""
+    rope = _read_json(Path(path) / "config.json").get("rope_parameters")
+    if not isinstance(rope, dict):
+        return {}
+    overrides: dict[str, Any] = {}
+    if "rope_theta" in rope:
+        overrides["rope_theta"] = rope["rope_theta"]
+    if rope.get("rope_type", "default") != "default":
+        overrides["rope_scaling"] = {k: v for k, v in rope.items() if k != "rope_theta"}
+    return overrides

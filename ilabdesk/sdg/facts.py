@@ -28,6 +28,8 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%)?(?![\w.]\d)|\b(?:" + "|
 # A name: capitalised words, joined by "of" / "the" / "de" inside ("Anselm of Tarn").
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|the|de|van|von)\s+)?[A-Z][\w'’-]*)*")
 _UNIT_WORD = re.compile(r"\s*((?:[a-z-]+\s+){0,2}?[a-z-]+)")
+# capitalised words that open a sentence without being a name
+_OPENERS = frozenset("in every each during until today around roughly nearly almost since".split())
 _PRONOUN_START = re.compile(r"^(It|Its|They|Their|This|These)\b")
 _PERSON_ROLE = re.compile(r"\b(?:the|a|an) ((?:[a-z-]+ )?[a-z-]+)(?: of)? $")
 # The noun phrase that opens a sentence ("The Salvesen Dome", "The observatory"): what a pronoun
@@ -82,8 +84,9 @@ def terms_of(sentence: str, topic: frozenset[str] = frozenset()) -> list[Term]:
     for match in _NAME.finditer("".join(masked)):
         text = match.group()
         parts = text.split()
-        if match.start() == 0:  # drop a capitalised sentence opener ("The", "In", "Every")
-            while parts and (parts[0].lower() in STOPWORDS or parts[0].lower() in ("in", "every", "each", "during", "until", "today")):
+        if match.start() == 0 or sentence[:match.start()].rstrip().endswith((".", "!", "?")):
+            # drop a capitalised sentence opener ("The", "In", "Every", "Around")
+            while parts and (parts[0].lower() in STOPWORDS or parts[0].lower() in _OPENERS):
                 parts = parts[1:]
             if len(parts) < 2 and (not parts or text.split()[0] == parts[0]):
                 continue
@@ -169,3 +172,69 @@ def document_subject(markdown: str) -> str:
             return line.lstrip("#").strip().removeprefix("The ").strip()
     names = [t for t in terms_of(markdown[:400]) if t.kind == "name"]
     return names[0].text if names else ""
+
+
+_HEDGE = re.compile(r"\b(about|around|roughly|nearly|almost|some|over|at least|more than|up to|exactly)\s+$", re.I)
+_ASKS_AMOUNT = re.compile(r"\bhow (?:many|much|long|far|old|tall|high|big|heavy|deep|wide)\b|"
+                          r"\bwhat (?:number|percentage|share|amount|proportion|part)\b", re.I)
+_ASKS_TIME = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month)\b", re.I)
+_ASKS_NAME = re.compile(r"\bwho(?:m|se)?\b|\bwhich\b|\bwhat\b", re.I)
+
+
+def short_answer(sentence: str, term: Term) -> str:
+    """The term as a reply on its own ("About 3,400 cows.", "In 1923.", "Malin Furu."), from its sentence."""
+    start = sentence.find(term.text)
+    if start < 0:
+        return ""
+    before, after = sentence[:start], sentence[start + len(term.text):]
+    if term.kind == "year":
+        phrase = f"in the {term.text}" if term.text.endswith("s") else f"in {term.text}"
+    elif term.kind == "date":
+        phrase = "on " + ("the " if re.search(r"\bthe $", before, re.I) else "") + term.text
+    elif term.kind == "number":
+        tail = re.match(r"\s+per cent\b|(?:\s+[a-z][a-z'’-]*){0,2}", after).group()
+        kept = []
+        for word in tail.split():  # "fourteen dairy farmers who wanted" -> "fourteen dairy farmers"
+            if word.lower() in STOPWORDS and tail.strip() != "per cent":
+                break
+            kept.append(word)
+        hedge = _HEDGE.search(before)
+        phrase = " ".join([*([hedge.group(1)] if hedge else []), term.text, *kept])
+    else:
+        phrase = term.text
+    return phrase[0].upper() + phrase[1:] + "."
+
+
+def asked_term(question: str, answer: str, term: str | None = None, topic: frozenset[str] = frozenset()) -> Term | None:
+    """The term of `answer` that `question` asks for: the named one (an echo question's), else the only
+    term of the kind the question word asks for (a count, a time, a name) that the question does not hold."""
+    terms = terms_of(answer, topic)
+    if term is not None:
+        return next((t for t in terms if t.text == term), None)
+    if _ASKS_AMOUNT.search(question):
+        kinds = {"number"}
+    elif _ASKS_TIME.search(question):
+        kinds = {"year", "date"}
+    elif _ASKS_NAME.search(question):
+        kinds = {"name"}
+    else:
+        return None
+    lowered = question.lower()
+    open_terms = [t for t in terms if t.kind in kinds and t.text.lower() not in lowered]
+    if len(open_terms) > 1:  # "How many cows ...?" of "3,400 cows and 900 sheep": the one whose unit it names
+        asked = set(words(question))
+        open_terms = [t for t in open_terms if t.unit and t.unit.lower() in asked]
+    return open_terms[0] if len(open_terms) == 1 else None
+
+
+def answer_with_lead(question: str, answer: str, term: str | None = None, topic: frozenset[str] = frozenset()) -> str:
+    """`answer` opened by the short answer to `question` ("About 3,400 cows. The milk comes from ...").
+
+    A student trained on the bare sentence must guess from the question how
+    the right sentence begins ("The milk ..."), words the question rarely
+    holds, and answers with a sentence that shares the question's words
+    instead. Opening with the fact ties the question's words to the fact itself.
+    """
+    found = asked_term(question, answer, term, topic)
+    lead = short_answer(answer, found) if found else ""
+    return f"{lead} {answer}" if lead and not answer.startswith(lead.rstrip(".")) else answer

@@ -37,10 +37,12 @@ class MLXTrainer:
         from mlx_lm.tuner.utils import linear_to_lora_layers
         from mlx_lm.utils import load
 
+        from ilabdesk.models.hf_folder import mlx_config_overrides
+
         self.mx = mx
         self.config = config
         mx.random.seed(config.seed)
-        self.model, self.tokenizer = load(str(hf_dir))
+        self.model, self.tokenizer = load(str(hf_dir), model_config=mlx_config_overrides(hf_dir))
         # MLX computes in the weights' own type: auto keeps the base's, fp32 and bf16 cast it.
         self.precision = config.precision if config.precision != "auto" else "as stored"
         if config.precision != "auto":

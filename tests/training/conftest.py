@@ -6,12 +6,25 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
+def tiny_models(tmp_path_factory):
+    """The tiny model of a variant (training.tiny.VARIANTS), HF folder and GGUF, built on first use."""
     from training.tiny import tiny_gguf, tiny_hf_dir
 
-    root = tmp_path_factory.mktemp("tiny")
-    hf = tiny_hf_dir(root / "hf")
-    return {"hf": hf, "gguf": tiny_gguf(hf, root / "tiny-f32.gguf")}
+    built: dict[str, dict] = {}
+
+    def get(variant: str = "llama") -> dict:
+        if variant not in built:
+            root = tmp_path_factory.mktemp(f"tiny-{variant}")
+            hf = tiny_hf_dir(root / "hf", variant=variant)
+            built[variant] = {"hf": hf, "gguf": tiny_gguf(hf, root / "tiny-f32.gguf")}
+        return built[variant]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def tiny(tiny_models):
+    return tiny_models("llama")
 
 
 @pytest.fixture(scope="session")

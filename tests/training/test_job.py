@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
+from training.tiny import VARIANTS
 
 from ilabdesk.jobs.events import Cancel
 from ilabdesk.jobs.runner import JobSpec, run_events
@@ -135,8 +137,10 @@ def test_a_base_without_a_chat_template_is_trained_chatted_and_exported_with_cha
         engine.close()
 
 
-def test_convert_job_from_a_gguf_base_and_logits_agree(tiny, facts_data, tmp_path):
-    """Tiny model: torch + LoRA, llama.cpp base + adapter GGUF and the fused F32 GGUF give the same logits."""
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_convert_job_from_a_gguf_base_and_logits_agree(variant, tiny_models, facts_data, tmp_path):
+    """Tiny model of each architecture a GGUF base can be: GGUF -> trainable -> LoRA steps; torch + LoRA,
+    llama.cpp base + adapter GGUF and the fused F32 GGUF give the same logits."""
     import llama_cpp
     import torch
     from peft import PeftModel
@@ -146,6 +150,7 @@ def test_convert_job_from_a_gguf_base_and_logits_agree(tiny, facts_data, tmp_pat
 
     from ilabdesk.gguf.export import export_fused
 
+    tiny = tiny_models(variant)
     run_dir = tmp_path / "run"
     events = _run("train", {"data": str(facts_data), "output": str(run_dir), "base": str(tiny["gguf"]), **FAST})
     assert events[-1].type == "done", events[-1].message

@@ -51,3 +51,22 @@ def test_mlx_backend_trains_a_bf16_base(tiny, facts_data, tmp_path):
     losses = [e.data["loss"] for e in events if e.type == "progress"]
     assert losses[-1] < losses[0]
     assert json.loads((run_dir / "run.json").read_text())["precision"] == "bf16"
+
+
+@pytest.mark.parametrize("variant", ["llama3", "qwen3"])
+def test_mlx_computes_what_torch_computes_for_each_architecture(variant, tiny_models):
+    """A transformers 5 folder keeps Llama 3's rotary scaling in `rope_parameters`, which mlx-lm must be given."""
+    import mlx.core as mx
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from ilabdesk.training.config import TrainConfig
+    from ilabdesk.training.mlx_backend import MLXTrainer
+
+    folder = tiny_models(variant)["hf"]
+    ids = [1, 400, 500, 600, 700, 800, 900, 1000]
+    trainer = MLXTrainer(folder, TrainConfig(backend="mlx", precision="fp32", rank=4, alpha=8))
+    got = np.array(trainer.model(mx.array([ids]))[0].astype(mx.float32))
+    with torch.no_grad():
+        want = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)(torch.tensor([ids])).logits[0].numpy()
+    assert np.abs(got - want).max() < 1e-3 * np.abs(want).max()

@@ -1,8 +1,9 @@
-"""A tiny Llama model built in code, with the real SmolLM2 tokenizer, as an HF folder and a GGUF.
+"""Tiny models built in code, with the real SmolLM2 tokenizer, as an HF folder and a GGUF.
 
-Tests train and convert it in seconds; because it shares the embedded
-model's vocabulary and chat template, llama.cpp can load its GGUF and the
-same prompts tokenize the same way everywhere.
+Tests train and convert them in seconds; because they share the embedded
+model's vocabulary and chat template, llama.cpp can load their GGUFs and the
+same prompts tokenize the same way everywhere. `VARIANTS` are the
+architectures (and rotary scalings) a GGUF base can be trained from.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ import json
 from pathlib import Path
 
 TINY = {"hidden": 64, "layers": 2, "heads": 4, "kv_heads": 2, "ffn": 128}
+# Llama 3's rotary scaling, with bounds that put two of the tiny model's eight rotary pairs between them
+LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 16.0,
+               "original_max_position_embeddings": 1024}
+VARIANTS = ("llama", "llama3", "qwen3")
 
 
-def tiny_hf_dir(folder: Path, seed: int = 0) -> Path:
-    """A random 2-layer Llama (SmolLM2 vocabulary, tied embeddings) saved as an HF folder."""
+def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
+    """A random 2-layer model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
+    a Llama with Llama 3's rotary scaling, or a Qwen3 (Q/K norms, a head wider than hidden / heads)."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen3Config, Qwen3ForCausalLM
 
     from ilabdesk.gguf.reader import read_gguf
     from ilabdesk.gguf.tokenizer import write_tokenizer
@@ -25,47 +31,63 @@ def tiny_hf_dir(folder: Path, seed: int = 0) -> Path:
     gguf_path = default_model_path()
     meta = read_gguf(gguf_path).meta
     torch.manual_seed(seed)
-    config = LlamaConfig(
+    common = dict(
         vocab_size=len(meta["tokenizer.ggml.tokens"]), hidden_size=TINY["hidden"], intermediate_size=TINY["ffn"],
         num_hidden_layers=TINY["layers"], num_attention_heads=TINY["heads"], num_key_value_heads=TINY["kv_heads"],
-        max_position_embeddings=512, rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=True,
+        max_position_embeddings=2048, rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=True,
         bos_token_id=1, eos_token_id=2, pad_token_id=2,
     )
-    model = LlamaForCausalLM(config)
+    if variant == "qwen3":
+        model = Qwen3ForCausalLM(Qwen3Config(**common, head_dim=32))
+    else:
+        model = LlamaForCausalLM(LlamaConfig(**common, rope_scaling=LLAMA3_ROPE if variant == "llama3" else None))
     with torch.no_grad():  # larger weights than the default init, so outputs depend on the prompt
         for name, p in model.named_parameters():
             if p.ndim == 2:
                 p.normal_(0, 0.08)
+            elif "q_norm" in name or "k_norm" in name:
+                p.uniform_(0.5, 1.5)  # not all ones: a norm dropped on the way would show
     model.save_pretrained(str(folder))
     write_tokenizer(meta, gguf_path, folder)
     return folder
 
 
 def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
-    """The tiny HF folder as an F32 llama.cpp GGUF, with the SmolLM2 GGUF's tokenizer metadata
-    (without its chat template unless `template`)."""
+    """The tiny HF folder as an F32 llama.cpp GGUF, as llama.cpp's converter writes it, with the SmolLM2
+    GGUF's tokenizer metadata (without its chat template unless `template`)."""
     import gguf
+    import numpy as np
 
     from ilabdesk.gguf.export import merged_tensors, write_model_gguf
+    from ilabdesk.gguf.metadata import llama3_rope_freqs
     from ilabdesk.gguf.reader import Value, read_gguf
     from ilabdesk.models.default import default_model_path
 
     config = json.loads((hf_dir / "config.json").read_text())
+    arch = "qwen3" if config["model_type"] == "qwen3" else "llama"
+    head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
+    theta = (config.get("rope_parameters") or {}).get("rope_theta") or config.get("rope_theta")
     source = read_gguf(default_model_path())
     fields = {k: v for k, v in source.fields.items()
               if k.startswith("tokenizer.") and (template or k != "tokenizer.chat_template")}
     u32, f32 = gguf.GGUFValueType.UINT32, gguf.GGUFValueType.FLOAT32
     fields.update({
         "general.name": Value("tiny-test", gguf.GGUFValueType.STRING),
-        "llama.block_count": Value(config["num_hidden_layers"], u32),
-        "llama.context_length": Value(512, u32),
-        "llama.embedding_length": Value(config["hidden_size"], u32),
-        "llama.feed_forward_length": Value(config["intermediate_size"], u32),
-        "llama.attention.head_count": Value(config["num_attention_heads"], u32),
-        "llama.attention.head_count_kv": Value(config["num_key_value_heads"], u32),
-        "llama.rope.freq_base": Value(10000.0, f32),
-        "llama.attention.layer_norm_rms_epsilon": Value(1e-5, f32),
-        "llama.rope.dimension_count": Value(config["hidden_size"] // config["num_attention_heads"], u32),
-        "llama.vocab_size": Value(config["vocab_size"], u32),
+        f"{arch}.block_count": Value(config["num_hidden_layers"], u32),
+        f"{arch}.context_length": Value(config["max_position_embeddings"], u32),
+        f"{arch}.embedding_length": Value(config["hidden_size"], u32),
+        f"{arch}.feed_forward_length": Value(config["intermediate_size"], u32),
+        f"{arch}.attention.head_count": Value(config["num_attention_heads"], u32),
+        f"{arch}.attention.head_count_kv": Value(config["num_key_value_heads"], u32),
+        f"{arch}.attention.key_length": Value(head_dim, u32),
+        f"{arch}.attention.value_length": Value(head_dim, u32),
+        f"{arch}.rope.freq_base": Value(float(theta), f32),
+        f"{arch}.attention.layer_norm_rms_epsilon": Value(1e-5, f32),
+        f"{arch}.rope.dimension_count": Value(head_dim, u32),
+        f"{arch}.vocab_size": Value(config["vocab_size"], u32),
     })
-    return write_model_gguf(out, "llama", fields, merged_tensors(hf_dir, None), "F32")
+    scaling = config.get("rope_scaling") or config.get("rope_parameters") or {}
+    extra = {}
+    if scaling.get("rope_type") == "llama3":  # the converter keeps only the per-pair divisors
+        extra["rope_freqs.weight"] = np.array(llama3_rope_freqs(scaling, float(theta), head_dim), dtype=np.float32)
+    return write_model_gguf(out, arch, fields, merged_tensors(hf_dir, None), "F32", extra=extra)
