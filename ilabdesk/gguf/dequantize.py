@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ilabdesk.errors import UserError
 from ilabdesk.gguf.metadata import hf_config
-from ilabdesk.gguf.names import PERMUTED_ARCHS, gguf_to_hf, qk_heads, unpermute
+from ilabdesk.gguf.names import PERMUTED_ARCHS, gguf_to_hf, norm_shift, qk_heads, unpermute
 from ilabdesk.gguf.reader import GGUFFile, TensorInfo, read_gguf
 from ilabdesk.gguf.tokenizer import write_tokenizer
 from ilabdesk.settings import paths
@@ -113,13 +113,15 @@ def dequantized_tensors(gf: GGUFFile) -> Iterator[tuple[str, object]]:
     heads = int(meta.get(f"{arch}.attention.head_count", 0))
     heads_kv = int(meta.get(f"{arch}.attention.head_count_kv", heads))
     for info in gf.tensors:
-        name = gguf_to_hf(info.name)
+        name = gguf_to_hf(info.name, arch)
         if name is None:
             continue
         values = dequantize_tensor(gf, info)
         n = qk_heads(info.name, heads, heads_kv)
         if n and arch in PERMUTED_ARCHS:
             values = unpermute(values, n)
+        if norm_shift(info.name, arch):
+            values = values - norm_shift(info.name, arch)
         yield name, np.ascontiguousarray(values)
 
 

@@ -19,7 +19,7 @@ from ilabdesk.chat.template import DEFAULT_TEMPLATE
 from ilabdesk.errors import UserError
 from ilabdesk.gguf.dequantize import dequantize_tensor
 from ilabdesk.fileio import atomic_path
-from ilabdesk.gguf.names import PERMUTED_ARCHS, hf_to_gguf, permute, qk_heads
+from ilabdesk.gguf.names import PERMUTED_ARCHS, hf_to_gguf, norm_shift, permute, qk_heads
 from ilabdesk.gguf.reader import STRING, GGUFFile, Value, read_gguf
 
 QUANT_TYPES = ("Q8_0", "Q4_K_M", "Q5_K_M", "Q4_0", "Q5_0", "Q6_K", "F16")
@@ -86,7 +86,7 @@ def export_adapter(adapter_dir: Path, base_gguf: Path, out_path: Path) -> Path:
         if name_field:
             writer.add_string("general.name", f"{name_field.value} LoRA")
         for hf_name, (a, b) in sorted(pairs.items()):
-            target = hf_to_gguf(hf_name)
+            target = hf_to_gguf(hf_name, gf.arch)
             if target is None or target not in known:
                 raise UserError(f"{adapter_dir}: LoRA on '{hf_name}', which the base GGUF {base_gguf} does not have")
             n = qk_heads(target, heads, heads_kv)
@@ -127,8 +127,9 @@ def write_model_gguf(
     """Write HF-named float32 weights as a llama.cpp model GGUF with the given metadata fields.
 
     2-D weights are stored as `dtype` (F16 or F32); norms stay F32, as llama.cpp
-    expects; Q/K rows get llama.cpp's permutation for llama-style architectures.
-    `extra` holds tensors already in GGUF form (a Llama 3 base's `rope_freqs`).
+    expects; Q/K rows get llama.cpp's permutation for llama-style architectures,
+    Gemma's norms their one (names.norm_shift). `extra` holds tensors already
+    in GGUF form (a Llama 3 base's `rope_freqs`).
     """
     import gguf
     import numpy as np
@@ -140,12 +141,14 @@ def write_model_gguf(
     heads_kv = int(kv_field.value) if kv_field else heads
     out: dict[str, Any] = dict(extra or {})
     for hf_name, weight in tensors:
-        target = hf_to_gguf(hf_name)
+        target = hf_to_gguf(hf_name, arch)
         if target is None:
             continue
         n = qk_heads(target, heads, heads_kv)
         if n and arch in PERMUTED_ARCHS:
             weight = permute(weight, n)
+        if norm_shift(target, arch):
+            weight = weight + norm_shift(target, arch)
         if weight.ndim >= 2 and dtype == "F16":
             weight = weight.astype(np.float16)
         out[target] = np.ascontiguousarray(weight)

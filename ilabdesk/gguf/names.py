@@ -9,54 +9,71 @@ weights, or the B matrix of a LoRA adapter) applies it again.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # Architectures whose GGUF stores Q/K rows permuted (convert_hf_to_gguf's LlamaModel and subclasses).
 PERMUTED_ARCHS = frozenset({"llama", "granite", "mistral"})
+# Architectures whose GGUF stores every norm weight plus one: Gemma's RMSNorm scales by (1 + weight),
+# llama.cpp's by the weight, so llama.cpp's converter adds the one.
+NORM_SHIFTED_ARCHS = frozenset({"gemma", "gemma2", "gemma3"})
 
-_LAYER_PARTS = {
-    "input_layernorm": "attn_norm",
-    "post_attention_layernorm": "ffn_norm",
-    "self_attn.q_proj": "attn_q",
-    "self_attn.k_proj": "attn_k",
-    "self_attn.v_proj": "attn_v",
-    "self_attn.o_proj": "attn_output",
-    "self_attn.q_norm": "attn_q_norm",  # Qwen3
-    "self_attn.k_norm": "attn_k_norm",
-    "mlp.gate_proj": "ffn_gate",
-    "mlp.up_proj": "ffn_up",
-    "mlp.down_proj": "ffn_down",
-}
-_TOP = {
-    "model.embed_tokens": "token_embd",
-    "model.norm": "output_norm",
-    "lm_head": "output",
-}
-_GGUF_LAYER = {v: k for k, v in _LAYER_PARTS.items()}
-_GGUF_TOP = {v: k for k, v in _TOP.items()}
+# The weights of a transformers causal LM, by their names there; gguf-py's TensorNameMap says what each
+# is called in a GGUF of a given architecture ("post_attention_layernorm" is Llama's ffn_norm but
+# Gemma's post_attention_norm).
+_HF_TOP = ("model.embed_tokens", "model.norm", "lm_head")
+_HF_LAYER = (
+    "input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm",
+    "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+    "self_attn.q_norm", "self_attn.k_norm", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
+)
 _HF_LAYER_RE = re.compile(r"^model\.layers\.(\d+)\.(.+)\.(weight|bias)$")
 _GGUF_LAYER_RE = re.compile(r"^blk\.(\d+)\.(\w+)\.(weight|bias)$")
 
 
-def hf_to_gguf(name: str) -> str | None:
-    """'model.layers.3.self_attn.q_proj.weight' -> 'blk.3.attn_q.weight'; None if unknown."""
+@cache
+def _table(arch: str) -> dict[str, str]:
+    """{HF name without layer number and suffix: GGUF name likewise} for `arch`, from gguf-py."""
+    import gguf
+
+    known = {name: key for key, name in gguf.MODEL_ARCH_NAMES.items()}
+    arch = {"mistral": "llama"}.get(arch, arch)  # early Mistral GGUFs: a Llama by another name
+    if arch not in known:
+        return {}
+    names = gguf.get_tensor_name_map(known[arch], 1)
+    table = {part: names.get_name(part) for part in _HF_TOP}
+    for part in _HF_LAYER:
+        found = names.get_name(f"model.layers.0.{part}")
+        table[part] = found.removeprefix("blk.0.") if found else None
+    return {hf: gg for hf, gg in table.items() if gg}
+
+
+def hf_to_gguf(name: str, arch: str) -> str | None:
+    """'model.layers.3.self_attn.q_proj.weight' -> 'blk.3.attn_q.weight' in a GGUF of `arch`; None if unknown."""
+    table = _table(arch)
     match = _HF_LAYER_RE.match(name)
     if match:
-        part = _LAYER_PARTS.get(match.group(2))
+        part = table.get(match.group(2)) if match.group(2) not in _HF_TOP else None
         return f"blk.{match.group(1)}.{part}.{match.group(3)}" if part else None
     base, _, kind = name.rpartition(".")
-    top = _TOP.get(base)
+    top = table.get(base) if base in _HF_TOP else None
     return f"{top}.{kind}" if top else None
 
 
-def gguf_to_hf(name: str) -> str | None:
-    """'blk.3.attn_q.weight' -> 'model.layers.3.self_attn.q_proj.weight'; None if unknown."""
+def gguf_to_hf(name: str, arch: str) -> str | None:
+    """'blk.3.attn_q.weight' -> 'model.layers.3.self_attn.q_proj.weight' for `arch`; None if unknown."""
+    back = {gg: hf for hf, gg in _table(arch).items()}
     match = _GGUF_LAYER_RE.match(name)
     if match:
-        part = _GGUF_LAYER.get(match.group(2))
-        return f"model.layers.{match.group(1)}.{part}.{match.group(3)}" if part else None
+        part = back.get(match.group(2))
+        return f"model.layers.{match.group(1)}.{part}.{match.group(3)}" if part and part not in _HF_TOP else None
     base, _, kind = name.rpartition(".")
-    top = _GGUF_TOP.get(base)
-    return f"{top}.{kind}" if top else None
+    top = back.get(base)
+    return f"{top}.{kind}" if top in _HF_TOP else None
+
+
+def norm_shift(gguf_name: str, arch: str) -> float:
+    """What llama.cpp's converter added to this tensor (1 for a Gemma norm weight, else 0)."""
+    return 1.0 if arch in NORM_SHIFTED_ARCHS and gguf_name.endswith("norm.weight") else 0.0
 
 
 def permute(rows, n_head: int):

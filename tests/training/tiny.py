@@ -15,14 +15,17 @@ TINY = {"hidden": 64, "layers": 2, "heads": 4, "kv_heads": 2, "ffn": 128}
 # Llama 3's rotary scaling, with bounds that put two of the tiny model's eight rotary pairs between them
 LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 16.0,
                "original_max_position_embeddings": 1024}
-VARIANTS = ("llama", "llama3", "qwen3")
+VARIANTS = ("llama", "llama3", "qwen3", "gemma3")
+GGUF_ARCH = {"llama": "llama", "qwen3": "qwen3", "gemma3_text": "gemma3"}
 
 
 def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
-    """A random 2-layer model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
-    a Llama with Llama 3's rotary scaling, or a Qwen3 (Q/K norms, a head wider than hidden / heads)."""
+    """A random small model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
+    a Llama with Llama 3's rotary scaling, a Qwen3 (Q/K norms, a head wider than hidden / heads) or a
+    Gemma 3 (norms around the layers, five windowed layers and a global one with their own rotary bases)."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM, Qwen3Config, Qwen3ForCausalLM
+    from transformers import (Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, Qwen3Config,
+                              Qwen3ForCausalLM)
 
     from ilabdesk.gguf.reader import read_gguf
     from ilabdesk.gguf.tokenizer import write_tokenizer
@@ -39,14 +42,18 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     )
     if variant == "qwen3":
         model = Qwen3ForCausalLM(Qwen3Config(**common, head_dim=32))
+    elif variant == "gemma3":
+        common.pop("rope_theta")
+        model = Gemma3ForCausalLM(Gemma3TextConfig(**{**common, "num_hidden_layers": 6}, head_dim=32,
+                                                   query_pre_attn_scalar=32, sliding_window=512))
     else:
         model = LlamaForCausalLM(LlamaConfig(**common, rope_scaling=LLAMA3_ROPE if variant == "llama3" else None))
     with torch.no_grad():  # larger weights than the default init, so outputs depend on the prompt
         for name, p in model.named_parameters():
             if p.ndim == 2:
                 p.normal_(0, 0.08)
-            elif "q_norm" in name or "k_norm" in name:
-                p.uniform_(0.5, 1.5)  # not all ones: a norm dropped on the way would show
+            elif "norm" in name:
+                p.uniform_(0.5, 1.5) if variant != "gemma3" else p.uniform_(-0.5, 0.5)  # (Gemma: 1 + weight)
     model.save_pretrained(str(folder))
     write_tokenizer(meta, gguf_path, folder)
     return folder
@@ -64,9 +71,10 @@ def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
     from ilabdesk.models.default import default_model_path
 
     config = json.loads((hf_dir / "config.json").read_text())
-    arch = "qwen3" if config["model_type"] == "qwen3" else "llama"
+    arch = GGUF_ARCH[config["model_type"]]
     head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
-    theta = (config.get("rope_parameters") or {}).get("rope_theta") or config.get("rope_theta")
+    rope = config.get("rope_parameters") or {}
+    theta = rope.get("full_attention", rope).get("rope_theta") or config.get("rope_theta")
     source = read_gguf(default_model_path())
     fields = {k: v for k, v in source.fields.items()
               if k.startswith("tokenizer.") and (template or k != "tokenizer.chat_template")}
@@ -86,6 +94,8 @@ def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
         f"{arch}.rope.dimension_count": Value(head_dim, u32),
         f"{arch}.vocab_size": Value(config["vocab_size"], u32),
     })
+    if arch == "gemma3":
+        fields[f"{arch}.attention.sliding_window"] = Value(config["sliding_window"], u32)
     scaling = config.get("rope_scaling") or config.get("rope_parameters") or {}
     extra = {}
     if scaling.get("rope_type") == "llama3":  # the converter keeps only the per-pair divisors
