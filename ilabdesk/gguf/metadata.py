@@ -15,11 +15,13 @@ HF_ARCHS = {
     "granite": ("granite", "GraniteForCausalLM"),
     "qwen2": ("qwen2", "Qwen2ForCausalLM"),
     "qwen3": ("qwen3", "Qwen3ForCausalLM"),
+    "gemma2": ("gemma2", "Gemma2ForCausalLM"),
     "gemma3": ("gemma3_text", "Gemma3ForCausalLM"),
 }
-# What llama.cpp assumes for Gemma 3 rather than reading it from the GGUF (src/llama-model.cpp):
-# every sixth layer attends to the whole context, the others to a window, with rotary base 10000.
-GEMMA3_SLIDING_PATTERN = 6
+# What llama.cpp assumes for Gemma rather than reading it from the GGUF (src/llama-model.cpp): every
+# second (Gemma 2) or sixth (Gemma 3) layer attends to the whole context, the others to a window;
+# Gemma 3's windowed layers with rotary base 10000.
+SLIDING_PATTERN = {"gemma2": 2, "gemma3_text": 6}
 GEMMA3_LOCAL_ROPE_BASE = 10000.0
 
 
@@ -28,7 +30,7 @@ def untrainable(arch: str | None, tensor_names: set[str]) -> UserError | None:
     if arch not in HF_ARCHS:
         return UserError(
             f"this GGUF's architecture '{arch}' cannot be trained by ilabdesk yet",
-            hint="supported: " + ", ".join(sorted(HF_ARCHS)) + " (SmolLM2, Llama 2 and 3, Mistral, Granite, Qwen2, Qwen3, Gemma 3)",
+            hint="supported: " + ", ".join(sorted(HF_ARCHS)) + " (SmolLM2, Llama 2 and 3, Mistral, Granite, Qwen2, Qwen3, Gemma 2 and 3)",
         )
     return None
 
@@ -139,8 +141,8 @@ def hf_config(meta: dict[str, Any], tensor_names: set[str], rope_freqs: Sequence
                             hint="train from the model's Hugging Face folder instead (--base DIR)") from None
         if scaling:
             config["rope_scaling"] = scaling
-    if model_type == "gemma3_text":
-        config.update(_gemma3(get, config))
+    if model_type in SLIDING_PATTERN:
+        config.update(_gemma(get, config))
     if model_type == "granite":
         config["embedding_multiplier"] = float(get("embedding_scale", 1.0))
         config["residual_multiplier"] = float(get("residual_scale", 1.0))
@@ -149,26 +151,28 @@ def hf_config(meta: dict[str, Any], tensor_names: set[str], rope_freqs: Sequence
     return config
 
 
-def _gemma3(get: Any, config: dict[str, Any]) -> dict[str, Any]:
-    """Gemma 3's settings as llama.cpp runs a gemma3 GGUF, in transformers' terms (and mlx-lm's)."""
+def _gemma(get: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """Gemma 2's or 3's settings as llama.cpp runs such a GGUF, in transformers' terms (and mlx-lm's)."""
     layers, heads, hidden = config["num_hidden_layers"], config["num_attention_heads"], config["hidden_size"]
-    full: dict[str, Any] = {"rope_type": "default", "rope_theta": config["rope_theta"]}
-    if get("rope.scaling.type") == "linear":  # Gemma 3 4B and up: the global layers' positions scaled
-        full = {**full, "rope_type": "linear", "factor": float(get("rope.scaling.factor", 1.0))}
-    return {
+    pattern = SLIDING_PATTERN[config["model_type"]]
+    settings: dict[str, Any] = {
         "hidden_activation": "gelu_pytorch_tanh",
         "hidden_act": "gelu_pytorch_tanh",
         "attention_bias": False,
-        "sliding_window": int(get("attention.sliding_window", 512)),
-        "layer_types": ["full_attention" if (i + 1) % GEMMA3_SLIDING_PATTERN == 0 else "sliding_attention"
-                        for i in range(layers)],
-        # llama.cpp scales queries by 1/sqrt(head_dim), but by 1/sqrt(hidden / heads) for the 62-layer 27B
-        "query_pre_attn_scalar": hidden // heads if layers == 62 else config["head_dim"],
-        "rope_parameters": {"full_attention": full,
-                            "sliding_attention": {"rope_type": "default", "rope_theta": GEMMA3_LOCAL_ROPE_BASE}},
-        "rope_local_base_freq": GEMMA3_LOCAL_ROPE_BASE,  # mlx-lm's names for the same
-        "sliding_window_pattern": GEMMA3_SLIDING_PATTERN,
-        **({"rope_scaling": {"rope_type": "linear", "factor": full["factor"]}} if "factor" in full else {}),
-        "final_logit_softcapping": None,
-        "attn_logit_softcapping": None,
+        "sliding_window": int(get("attention.sliding_window", 4096)),
+        "layer_types": ["full_attention" if (i + 1) % pattern == 0 else "sliding_attention" for i in range(layers)],
+        "sliding_window_pattern": pattern,  # mlx-lm's name for it
+        # llama.cpp scales queries by 1/sqrt(head_dim), but the 27Bs (46 or 62 layers) by 1/sqrt(hidden / heads)
+        "query_pre_attn_scalar": hidden // heads if layers in (46, 62) else config["head_dim"],
+        "final_logit_softcapping": get("final_logit_softcapping"),
+        "attn_logit_softcapping": get("attn_logit_softcapping"),
     }
+    if config["model_type"] == "gemma3_text":
+        full: dict[str, Any] = {"rope_type": "default", "rope_theta": config["rope_theta"]}
+        if get("rope.scaling.type") == "linear":  # Gemma 3 4B and up: the global layers' positions scaled
+            full = {**full, "rope_type": "linear", "factor": float(get("rope.scaling.factor", 1.0))}
+            settings["rope_scaling"] = {"rope_type": "linear", "factor": full["factor"]}  # as mlx-lm reads it
+        settings["rope_parameters"] = {
+            "full_attention": full, "sliding_attention": {"rope_type": "default", "rope_theta": GEMMA3_LOCAL_ROPE_BASE}}
+        settings["rope_local_base_freq"] = GEMMA3_LOCAL_ROPE_BASE
+    return settings

@@ -19,6 +19,7 @@ Where the time goes on a laptop is the point of this module:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ilabdesk.cpu import free_cores
@@ -61,6 +62,13 @@ def packing_width(lengths: list[int], limit: int) -> int:
         return len(first_fit(lengths, width)) * width * (1 + width / ATTENTION_WIDTH)
 
     return min(range(longest, max(limit, longest) + 1), key=cost)
+
+
+def attention_for(hf_dir: Path) -> str:
+    """PyTorch's fused attention, except where the model soft-caps attention scores (Gemma 2), which
+    only transformers' plain implementation computes."""
+    config = json.loads((Path(hf_dir) / "config.json").read_text(encoding="utf-8"))
+    return "eager" if config.get("attn_logit_softcapping") else "sdpa"
 
 
 def pack_rows(samples: list[Sample], width: int, pad_id: int):
@@ -165,7 +173,8 @@ class TorchTrainer:
             torch.set_num_threads(config.threads or free_cores())
         torch.manual_seed(config.seed)
         self.tokenizer = AutoTokenizer.from_pretrained(str(hf_dir))
-        model = AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32, attn_implementation="sdpa")
+        model = AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32,
+                                                     attn_implementation=attention_for(hf_dir))
         model.config.use_cache = False
         model.requires_grad_(False)
         lora = LoraConfig(

@@ -15,17 +15,18 @@ TINY = {"hidden": 64, "layers": 2, "heads": 4, "kv_heads": 2, "ffn": 128}
 # Llama 3's rotary scaling, with bounds that put two of the tiny model's eight rotary pairs between them
 LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 16.0,
                "original_max_position_embeddings": 1024}
-VARIANTS = ("llama", "llama3", "qwen3", "gemma3")
-GGUF_ARCH = {"llama": "llama", "qwen3": "qwen3", "gemma3_text": "gemma3"}
+VARIANTS = ("llama", "llama3", "qwen3", "gemma2", "gemma3")
+GGUF_ARCH = {"llama": "llama", "qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3"}
 
 
 def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     """A random small model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
     a Llama with Llama 3's rotary scaling, a Qwen3 (Q/K norms, a head wider than hidden / heads) or a
-    Gemma 3 (norms around the layers, five windowed layers and a global one with their own rotary bases)."""
+    Gemma 2 (norms around the layers, soft-capped logits, windowed and global layers in turn) or Gemma 3
+    (Q/K norms too, five windowed layers and a global one, each kind with its own rotary base)."""
     import torch
-    from transformers import (Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, Qwen3Config,
-                              Qwen3ForCausalLM)
+    from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig,
+                              LlamaForCausalLM, Qwen3Config, Qwen3ForCausalLM)
 
     from ilabdesk.gguf.reader import read_gguf
     from ilabdesk.gguf.tokenizer import write_tokenizer
@@ -42,6 +43,9 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     )
     if variant == "qwen3":
         model = Qwen3ForCausalLM(Qwen3Config(**common, head_dim=32))
+    elif variant == "gemma2":
+        model = Gemma2ForCausalLM(Gemma2Config(**common, head_dim=32, query_pre_attn_scalar=32, sliding_window=512,
+                                               attn_logit_softcapping=50.0, final_logit_softcapping=30.0))
     elif variant == "gemma3":
         common.pop("rope_theta")
         model = Gemma3ForCausalLM(Gemma3TextConfig(**{**common, "num_hidden_layers": 6}, head_dim=32,
@@ -53,7 +57,7 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
             if p.ndim == 2:
                 p.normal_(0, 0.08)
             elif "norm" in name:
-                p.uniform_(0.5, 1.5) if variant != "gemma3" else p.uniform_(-0.5, 0.5)  # (Gemma: 1 + weight)
+                p.uniform_(-0.5, 0.5) if variant.startswith("gemma") else p.uniform_(0.5, 1.5)  # Gemma: 1 + w
     model.save_pretrained(str(folder))
     write_tokenizer(meta, gguf_path, folder)
     return folder
@@ -94,8 +98,11 @@ def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
         f"{arch}.rope.dimension_count": Value(head_dim, u32),
         f"{arch}.vocab_size": Value(config["vocab_size"], u32),
     })
-    if arch == "gemma3":
+    if arch.startswith("gemma"):
         fields[f"{arch}.attention.sliding_window"] = Value(config["sliding_window"], u32)
+    for key in ("attn_logit_softcapping", "final_logit_softcapping"):
+        if config.get(key):
+            fields[f"{arch}.{key}"] = Value(float(config[key]), f32)
     scaling = config.get("rope_scaling") or config.get("rope_parameters") or {}
     extra = {}
     if scaling.get("rope_type") == "llama3":  # the converter keeps only the per-pair divisors
