@@ -25,12 +25,13 @@ SLIDING_PATTERN = {"gemma2": 2, "gemma3_text": 6}
 GEMMA3_LOCAL_ROPE_BASE = 10000.0
 
 
-def untrainable(arch: str | None, tensor_names: set[str]) -> UserError | None:
-    """Why a GGUF of `arch` with these tensors cannot be trained here, or None when it can."""
+def untrainable(arch: str | None) -> UserError | None:
+    """Why a GGUF of `arch` cannot be trained here, or None when it can."""
     if arch not in HF_ARCHS:
         return UserError(
             f"this GGUF's architecture '{arch}' cannot be trained by ilabdesk yet",
-            hint="supported: " + ", ".join(sorted(HF_ARCHS)) + " (SmolLM2, Llama 2 and 3, Mistral, Granite, Qwen2, Qwen3, Gemma 2 and 3)",
+            hint="supported: " + ", ".join(sorted(HF_ARCHS))
+            + " (SmolLM2, Llama 2 and 3, Mistral, Granite, Qwen2, Qwen3, Gemma 2 and 3)",
         )
     return None
 
@@ -50,7 +51,8 @@ def llama3_rope_scaling(rope_freqs: Sequence[float], theta: float, dims: int) ->
     if factor <= 1.0 + 1e-6:
         return None
     waves = [2 * math.pi * theta ** (2 * i / dims) for i in range(len(rope_freqs))]
-    middle = [(w, (1 / r - 1 / factor) / (1 - 1 / factor)) for w, r in zip(waves, rope_freqs) if 1 + 1e-4 < r < factor * (1 - 1e-4)]
+    middle = [(w, (1 / r - 1 / factor) / (1 - 1 / factor))  # (wavelength, s) of the pairs between the bounds
+              for w, r in zip(waves, rope_freqs) if 1 + 1e-4 < r < factor * (1 - 1e-4)]
     unscaled = max((w for w, r in zip(waves, rope_freqs) if r <= 1 + 1e-4), default=0.0)
     scaled = min(w for w, r in zip(waves, rope_freqs) if r >= factor * (1 - 1e-4))
     if len(middle) >= 2:  # s = A / w + B, fitted by least squares on 1 / w
@@ -94,7 +96,7 @@ def llama3_rope_freqs(scaling: dict[str, Any], theta: float, dims: int) -> list[
 def hf_config(meta: dict[str, Any], tensor_names: set[str], rope_freqs: Sequence[float] | None = None) -> dict[str, Any]:
     """A transformers config.json for the model described by GGUF metadata (and its `rope_freqs`)."""
     arch = meta.get("general.architecture")
-    refusal = untrainable(arch, tensor_names)
+    refusal = untrainable(arch)
     if refusal is not None:
         raise refusal
     model_type, cls = HF_ARCHS[arch]

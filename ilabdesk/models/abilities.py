@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def abilities(facts: dict[str, Any], tensor_names: set[str] = frozenset()) -> dict[str, tuple[bool, str]]:
+def abilities(facts: dict[str, Any]) -> dict[str, tuple[bool, str]]:
     """{"chat" | "teacher" | "train": (able, why)} for a model described by `models.library.describe`."""
     from ilabdesk.chat.template import DEFAULT_NAME
 
@@ -20,7 +20,7 @@ def abilities(facts: dict[str, Any], tensor_names: set[str] = frozenset()) -> di
         from ilabdesk.gguf.metadata import untrainable
 
         chat = (True, "" if facts.get("chat_template") else f"no chat template of its own: asked in {DEFAULT_NAME}")
-        refusal = untrainable(facts.get("architecture"), tensor_names)
+        refusal = untrainable(facts.get("architecture"))
         train = (refusal is None, "" if refusal is None else f"{refusal} ({refusal.hint})")
         return {"chat": chat, "teacher": chat, "train": train}
     from ilabdesk.chat.factory import mlx_available

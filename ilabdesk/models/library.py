@@ -265,13 +265,11 @@ def describe(model: str | os.PathLike[str] | None) -> dict[str, Any]:
         described["model_name"] = described.pop("name")
         facts.update(described)
         facts["size_bytes"] = entry.path.stat().st_size
-        tensors = set(info.tensor_shapes)
     else:
         from ilabdesk.models.hf_folder import describe_hf_folder
 
         facts.update(describe_hf_folder(entry.path))
-        tensors = set()
     from ilabdesk.models.abilities import abilities
 
-    facts["can"] = {what: {"able": able, "why": why} for what, (able, why) in abilities(facts, tensors).items()}
+    facts["can"] = {what: {"able": able, "why": why} for what, (able, why) in abilities(facts).items()}
     return facts

@@ -5,7 +5,8 @@ file dropped from the OS on the knowledge leaf, "Generate data" and "Train"
 from the Jobs menu with the small settings a hurried user would type in their
 dialogs, the real jobs in child processes, "Compare in chat" on the finished
 training (which converts the adapter first), one prompt streamed into both
-panes, and "Contribute…" making a real git branch. Nothing may freeze (the UI
+panes, "Evaluate" opening its report in the Results tab, and "Contribute…"
+making a real git branch. Nothing may freeze (the UI
 thread is timed throughout) and nothing may be lost (every step's output is
 checked on disk at the end, and the window closes without a question).
 """
@@ -133,8 +134,28 @@ def test_whole_loop_by_clicking_alone(qtbot, answers, tmp_path):
         assert pane.last_answer().strip(), pane.status.text()
         assert pane.last_answer().split()[0] in pane.transcript.toPlainText()
 
+    # The run is named by its leaf and time in the chat pickers and the job list, not "train: base + adapter".
+    assert "quellmoor_island" in chat.tuned.picker.currentText()
+    assert "quellmoor_island" in train.title
+
+    # 6. Jobs ▸ Evaluate…: the dialog offers the run's adapter and the dataset; the Results tab opens on the
+    # report, the document questions (never trained on) first.
+    def fill_evaluate(dialog: JobDialog) -> None:
+        assert dialog.fields["adapter"].text() == str(run / "adapter.gguf")
+        assert dialog.fields["data"].text() == str(dataset)
+        qtbot.mouseClick(dialog.start_button, LEFT)
+
+    modals.expect(JobDialog, fill_evaluate)
+    meter.phase = "click: evaluate"
+    click_menu(qtbot, window, "&Jobs", "E&valuate…")
+    evaluate = finished_job(qtbot, window, "evaluate", meter)
+    qtbot.waitUntil(lambda: window.center.currentWidget() is window.results, timeout=10_000)
+    assert window.results.path == Path(evaluate.spec.args["output"]) / "report.json"
+    assert window.results.headline.text().startswith("document questions")
+    assert window.results.questions.rowCount() > 0
+
     meter.phase = "click: contribute"
-    # 6. Back to the leaf, "Contribute…": a branch with the leaf and its new document block.
+    # 7. Back to the leaf, "Contribute…": a branch with the leaf and its new document block.
     qtbot.mouseClick(window.center.tabBar(), LEFT, pos=window.center.tabBar().tabRect(0).center())
     assert window.center.currentWidget() is window.editor
 
