@@ -26,9 +26,7 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    near-duplicate questions are dropped; the teacher, as judge, drops pairs
    it finds unfaithful or irrelevant;
 5. every kept pair becomes two samples: with a short context passage (reading
-   comprehension, as in LAB) and without it (so the facts are memorised). The
-   answer opens with the fact the question asks for ("About 3,400 cows. The
-   milk comes from ..."; sdg.facts.answer_with_lead), then its sentence.
+   comprehension, as in LAB) and without it (so the facts are memorised).
 
 Why answer first: a 135M teacher asked to write Q&A invents facts; asked only
 to write a question for a sentence it is given, it is right most of the time,
@@ -45,7 +43,7 @@ from typing import Any
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.prompts import json_text, render
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
-from ilabdesk.sdg.facts import answer_with_lead, echo_for, leading_subject, terms_of
+from ilabdesk.sdg.facts import echo_for, leading_subject, terms_of
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
                                window, words)
 
@@ -477,16 +475,13 @@ class KnowledgeGenerator:
             "fact": pair["fact"],  # the sentence (or seed answer) it teaches: coverage is counted on it
         }
         with_context = f"{pair['context']}\n\n{pair['question']}"
-        answer = pair["answer"]
-        if pair["origin"] != "seed":  # the user's own answers stay as written
-            answer = answer_with_lead(pair["question"], answer, pair.get("term"), self.topic)
         return [
             {
-                "messages": [{"role": "user", "content": with_context}, {"role": "assistant", "content": answer}],
+                "messages": [{"role": "user", "content": with_context}, {"role": "assistant", "content": pair["answer"]}],
                 "metadata": {**meta, "with_context": True},
             },
             {
-                "messages": [{"role": "user", "content": pair["question"]}, {"role": "assistant", "content": answer}],
+                "messages": [{"role": "user", "content": pair["question"]}, {"role": "assistant", "content": pair["answer"]}],
                 "metadata": {**meta, "with_context": False},
             },
         ]

@@ -1,6 +1,6 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
-from ilabdesk.sdg.facts import answer_with_lead, document_subject, echo_question, leading_subject, terms_of
+from ilabdesk.sdg.facts import document_subject, echo_question, leading_subject, terms_of
 from ilabdesk.sdg.text import answer_candidates
 
 
@@ -68,22 +68,6 @@ def test_a_weekday_is_a_day_to_ask_for_not_a_name():
     assert (day.kind, day.text, barn.kind) == ("date", "first Saturday of March", "name")
     assert echo_question(sentence, day) == "The yearly meeting is held on which day in the Old Barn?"
     assert echo_question(sentence, barn) == "The yearly meeting is held on the first Saturday of March in what?"
-
-
-def test_a_taught_answer_opens_with_the_fact_the_question_asks_for():
-    milk = "The milk comes from roughly 3,400 cows and 900 sheep."
-    # an echo question names its term; a teacher's question is matched by its question word and unit
-    assert answer_with_lead("The milk comes from roughly 3,400 cows and how many sheep?", milk, "900") == f"900 sheep. {milk}"
-    assert answer_with_lead("How many cows give the milk?", milk) == f"Roughly 3,400 cows. {milk}"
-    fire = "A fire damaged the old dairy in 2004, and a new dairy designed by the architect Malin Furu opened two years later."
-    assert answer_with_lead("When did a fire damage the old dairy?", fire) == f"In 2004. {fire}"
-    assert answer_with_lead("Which architect designed the new dairy?", fire) == f"Malin Furu. {fire}"
-    meeting = "Every member farm has one vote at the yearly meeting, held on the first Saturday of March."
-    assert answer_with_lead("When is the yearly meeting held?", meeting).startswith("On the first Saturday of March. ")
-    # no lead where the question could mean either of two terms, or asks for no term at all
-    share = "Each year the cooperative makes about 1,900 tonnes of cheese. Around 70 per cent of it is Amselgold."
-    assert answer_with_lead("How much cheese is made?", share) == share
-    assert answer_with_lead("What is whey used for?", "Whey is fed to pigs.") == "Whey is fed to pigs."
 
 
 def test_a_capitalised_word_opening_a_second_sentence_is_no_name():
