@@ -17,8 +17,8 @@ from typing import Any
 
 from ilabdesk.chat.template import DEFAULT_TEMPLATE
 from ilabdesk.errors import UserError
-from ilabdesk.gguf.dequantize import dequantize_tensor
 from ilabdesk.fileio import atomic_path
+from ilabdesk.gguf.dequantize import dequantize_tensor
 from ilabdesk.gguf.names import PERMUTED_ARCHS, hf_to_gguf, norm_shift, permute, qk_heads
 from ilabdesk.gguf.reader import STRING, GGUFFile, Value, read_gguf
 

@@ -1,9 +1,11 @@
 """How Hugging Face tensor names and llama.cpp GGUF tensor names map onto each other.
 
-llama.cpp's converter permutes the rows of the Q and K projections of
-llama-style models (it stores rotary pairs interleaved, HF stores them in two
-halves). Reading a GGUF back into HF layout undoes it; writing a GGUF (fused
-weights, or the B matrix of a LoRA adapter) applies it again.
+The names come from gguf-py's TensorNameMap, per architecture. Besides the
+names, llama.cpp's converter changes two things: it permutes the rows of the
+Q and K projections of llama-style models (it stores rotary pairs
+interleaved, HF stores them in two halves), and it adds one to Gemma's norm
+weights. Reading a GGUF back into HF layout undoes both; writing a GGUF
+(fused weights, or the B matrix of a LoRA adapter) applies them again.
 """
 
 from __future__ import annotations
