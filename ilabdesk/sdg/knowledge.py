@@ -101,10 +101,9 @@ class _UnitWork:
 
     def __init__(self, outcome: UnitOutcome, pool: list[str], n_candidates: int, target: int, dedup: Dedup,
                  seed_pairs: list[dict[str, Any]], topic: frozenset[str] = frozenset(),
-                 reserved: list[tuple[str, str]] | None = None) -> None:
+                 reserved: list[str] | None = None) -> None:
         self.outcome = outcome
-        # the evaluation's document questions and the fact each asks for: no training question near them
-        self.reserved = reserved or []
+        self.reserved = reserved or []  # the evaluation's document questions: no training question near them
         self.pool = pool
         self.n_candidates = n_candidates
         # a sentence holding many facts ("2.6 km long, two cars named Orion and Vega, 40 passengers")
@@ -130,7 +129,7 @@ class _UnitWork:
                 self.drop(pair["index"], "duplicate")
             elif self.count[pair["index"]] >= 2 * self.target[pair["index"]]:
                 self.drop(pair["index"], "enough_for_this_fact")
-            elif self.near_evaluation(pair["question"]):
+            elif any(similarity(pair["question"], held) >= HELD_OUT_SIMILARITY for held in self.reserved):
                 self.drop(pair["index"], "close_to_an_evaluation_question")
             else:
                 pair["fact"] = self.pool[pair["index"]]
@@ -138,13 +137,6 @@ class _UnitWork:
                 self.count[pair["index"]] += 1
                 added.append(pair)
         return added
-
-    def near_evaluation(self, question: str) -> bool:
-        """Is `question` worded like an evaluation question, asking for its fact? One that holds that
-        fact asks for another of the sentence ("... 3,400 cows and how many sheep?"): it is a different
-        question, and without it the sentence would lose every question shaped like the held-out one."""
-        return any(similarity(question, held) >= HELD_OUT_SIMILARITY and fact.lower() not in question.lower()
-                   for held, fact in self.reserved)
 
     def report(self, index: int) -> dict[str, Any]:
         return {"questions": self.count[index], "dropped": dict(self.why.get(index, {}))}
@@ -233,12 +225,12 @@ class KnowledgeGenerator:
         self.seeds = seeds or []  # every seed of the leaf: retries show other seeds' Q&A as examples
         # the evaluation's document questions (sdg.heldout), chosen before training data: their echo
         # questions are not made, and no training question may be worded like one of them
-        self.reserved: list[tuple[str, str]] = []  # (question, the fact it asks for)
+        self.reserved: list[str] = []
         self.reserved_terms: set[tuple[str, str]] = set()
 
     def hold_out(self, rows: list[dict[str, Any]]) -> None:
         """Keep the evaluation's document questions (eval rows, sdg.heldout) out of training."""
-        self.reserved = [(row["messages"][-2]["content"], row["metadata"]["facts"][0]) for row in rows]
+        self.reserved = [row["messages"][-2]["content"] for row in rows]
         self.reserved_terms = {(row["metadata"]["sentence"], row["metadata"]["facts"][0]) for row in rows}
 
     # --- prompts ------------------------------------------------------------------

@@ -193,18 +193,3 @@ def test_a_second_run_into_a_dataset_folder_is_refused(tmp_path):
         DatasetDir(tmp_path, {"seed": 1})
     first.close()
     DatasetDir(tmp_path, {"seed": 1}).close()  # free again once the first is done
-
-
-def test_a_question_worded_like_an_evaluation_question_is_dropped_unless_it_asks_for_another_fact():
-    from ilabdesk.sdg.knowledge import UnitOutcome, _UnitWork
-
-    sentence = "The milk comes from roughly 3,400 cows and 900 sheep."
-    held = ("The milk comes from roughly how many cows and 900 sheep?", "3,400")  # the evaluation's, for 3,400
-    work = _UnitWork(UnitOutcome(), [sentence], 1, 4, Dedup(), [], reserved=[held])
-    pairs = [{"question": q, "answer": sentence, "index": 0} for q in (
-        "The milk roughly comes from how many cows and 900 sheep?",  # the held-out question reworded: dropped
-        "The milk comes from roughly 3,400 cows and how many sheep?",  # asks for the other fact: kept
-        "How many animals give their milk?",  # worded otherwise: kept
-    )]
-    assert [p["question"] for p in work.add(pairs)] == [pairs[1]["question"], pairs[2]["question"]]
-    assert work.why[0]["close_to_an_evaluation_question"] == 1
