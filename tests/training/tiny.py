@@ -21,9 +21,9 @@ GGUF_ARCH = {"llama": "llama", "qwen3": "qwen3", "gemma2": "gemma2", "gemma3_tex
 
 def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     """A random small model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
-    a Llama with Llama 3's rotary scaling, a Qwen3 (Q/K norms, a head wider than hidden / heads) or a
-    Gemma 2 (norms around the layers, soft-capped logits, windowed and global layers in turn) or Gemma 3
-    (Q/K norms too, five windowed layers and a global one, each kind with its own rotary base)."""
+    a Llama with Llama 3's rotary scaling, a Qwen3 (Q/K norms, a head wider than hidden / heads),
+    a Gemma 2 (norms around the layers, soft-capped logits, windowed and global layers in turn) or a
+    Gemma 3 (Q/K norms too, five windowed layers and a global one, each kind with its own rotary base)."""
     import torch
     from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig,
                               LlamaForCausalLM, Qwen3Config, Qwen3ForCausalLM)
