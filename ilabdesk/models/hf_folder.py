@@ -76,11 +76,16 @@ def describe_hf_folder(path: Path) -> dict[str, Any]:
 
 def mlx_config_overrides(path: Path) -> dict[str, Any]:
     """What mlx-lm must be told on top of a folder's config.json: transformers 5 writes the rotary settings
-    as `rope_parameters`, which mlx-lm does not read, so a Llama 3 would lose its rotary scaling there."""
+    as `rope_parameters` (per kind of layer for Gemma 3), which mlx-lm does not read, so a Llama 3 or a
+    Gemma 3 4B would lose its rotary scaling there."""
     rope = _read_json(Path(path) / "config.json").get("rope_parameters")
     if not isinstance(rope, dict):
         return {}
     overrides: dict[str, Any] = {}
+    local = rope.get("sliding_attention")
+    if isinstance(local, dict) and "rope_theta" in local:
+        overrides["rope_local_base_freq"] = local["rope_theta"]
+    rope = rope.get("full_attention", rope)
     if "rope_theta" in rope:
         overrides["rope_theta"] = rope["rope_theta"]
     if rope.get("rope_type", "default") != "default":

@@ -23,7 +23,8 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     """A random small model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
     a Llama with Llama 3's rotary scaling, a Qwen3 (Q/K norms, a head wider than hidden / heads),
     a Gemma 2 (norms around the layers, soft-capped logits, windowed and global layers in turn) or a
-    Gemma 3 (Q/K norms too, five windowed layers and a global one, each kind with its own rotary base)."""
+    Gemma 3 (Q/K norms too, five windowed layers and a global one, each kind with its own rotary base,
+    the global one's positions scaled as in Gemma 3 4B and up)."""
     import torch
     from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig,
                               LlamaForCausalLM, Qwen3Config, Qwen3ForCausalLM)
@@ -49,7 +50,8 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     elif variant == "gemma3":
         common.pop("rope_theta")
         model = Gemma3ForCausalLM(Gemma3TextConfig(**{**common, "num_hidden_layers": 6}, head_dim=32,
-                                                   query_pre_attn_scalar=32, sliding_window=512))
+                                                   query_pre_attn_scalar=32, sliding_window=512,
+                                                   rope_scaling={"rope_type": "linear", "factor": 8.0}))
     else:
         model = LlamaForCausalLM(LlamaConfig(**common, rope_scaling=LLAMA3_ROPE if variant == "llama3" else None))
     with torch.no_grad():  # larger weights than the default init, so outputs depend on the prompt
@@ -100,6 +102,10 @@ def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
     })
     if arch.startswith("gemma"):
         fields[f"{arch}.attention.sliding_window"] = Value(config["sliding_window"], u32)
+    full = rope.get("full_attention", {})
+    if full.get("rope_type") == "linear":
+        fields[f"{arch}.rope.scaling.type"] = Value("linear", gguf.GGUFValueType.STRING)
+        fields[f"{arch}.rope.scaling.factor"] = Value(float(full["factor"]), f32)
     for key in ("attn_logit_softcapping", "final_logit_softcapping"):
         if config.get(key):
             fields[f"{arch}.{key}"] = Value(float(config[key]), f32)
