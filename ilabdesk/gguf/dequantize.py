@@ -120,8 +120,9 @@ def dequantized_tensors(gf: GGUFFile) -> Iterator[tuple[str, object]]:
         n = qk_heads(info.name, heads, heads_kv)
         if n and arch in PERMUTED_ARCHS:
             values = unpermute(values, n)
-        if norm_shift(info.name, arch):
-            values = values - norm_shift(info.name, arch)
+        shift = norm_shift(info.name, arch)
+        if shift:
+            values = values - shift
         yield name, np.ascontiguousarray(values)
 
 

@@ -147,8 +147,9 @@ def write_model_gguf(
         n = qk_heads(target, heads, heads_kv)
         if n and arch in PERMUTED_ARCHS:
             weight = permute(weight, n)
-        if norm_shift(target, arch):
-            weight = weight + norm_shift(target, arch)
+        shift = norm_shift(target, arch)
+        if shift:
+            weight = weight + shift
         if weight.ndim >= 2 and dtype == "F16":
             weight = weight.astype(np.float16)
         out[target] = np.ascontiguousarray(weight)

@@ -61,9 +61,15 @@ def hf_to_gguf(name: str, arch: str) -> str | None:
     return f"{top}.{kind}" if top else None
 
 
+@cache
+def _back(arch: str) -> dict[str, str]:
+    """`_table` the other way round: GGUF name -> HF name."""
+    return {gg: hf for hf, gg in _table(arch).items()}
+
+
 def gguf_to_hf(name: str, arch: str) -> str | None:
     """'blk.3.attn_q.weight' -> 'model.layers.3.self_attn.q_proj.weight' for `arch`; None if unknown."""
-    back = {gg: hf for hf, gg in _table(arch).items()}
+    back = _back(arch)
     match = _GGUF_LAYER_RE.match(name)
     if match:
         part = back.get(match.group(2))

@@ -109,8 +109,7 @@ def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
     for key in ("attn_logit_softcapping", "final_logit_softcapping"):
         if config.get(key):
             fields[f"{arch}.{key}"] = Value(float(config[key]), f32)
-    scaling = config.get("rope_scaling") or config.get("rope_parameters") or {}
     extra = {}
-    if scaling.get("rope_type") == "llama3":  # the converter keeps only the per-pair divisors
-        extra["rope_freqs.weight"] = np.array(llama3_rope_freqs(scaling, float(theta), head_dim), dtype=np.float32)
+    if rope.get("rope_type") == "llama3":  # the converter keeps only the per-pair divisors
+        extra["rope_freqs.weight"] = np.array(llama3_rope_freqs(rope, float(theta), head_dim), dtype=np.float32)
     return write_model_gguf(out, arch, fields, merged_tensors(hf_dir, None), "F32", extra=extra)
