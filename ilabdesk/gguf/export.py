@@ -19,6 +19,7 @@ from ilabdesk.chat.template import DEFAULT_TEMPLATE
 from ilabdesk.errors import UserError
 from ilabdesk.fileio import atomic_path
 from ilabdesk.gguf.dequantize import dequantize_tensor
+from ilabdesk.gguf.metadata import ROPE_TENSORS
 from ilabdesk.gguf.names import PERMUTED_ARCHS, hf_to_gguf, norm_shift, permute, qk_heads
 from ilabdesk.gguf.reader import STRING, GGUFFile, Value, read_gguf
 
@@ -129,7 +130,7 @@ def write_model_gguf(
     2-D weights are stored as `dtype` (F16 or F32); norms stay F32, as llama.cpp
     expects; Q/K rows get llama.cpp's permutation for llama-style architectures,
     Gemma's norms their one (names.norm_shift). `extra` holds tensors already
-    in GGUF form (a Llama 3 base's `rope_freqs`).
+    in GGUF form (metadata.ROPE_TENSORS).
     """
     import gguf
     import numpy as np
@@ -179,8 +180,8 @@ def export_fused(hf_dir: Path, adapter_dir: Path | None, base_gguf: Path, out_pa
     fields = dict(gf.fields)
     # a base without a template was trained with ilabdesk's default (chat.template): the model carries it
     fields.setdefault("tokenizer.chat_template", Value(DEFAULT_TEMPLATE, STRING))
-    # what training does not change and HF keeps in its config: a Llama 3 base's rotary divisors
-    extra = {t.name: dequantize_tensor(gf, t) for t in gf.tensors if t.name == "rope_freqs.weight"}
+    # what training does not change and HF keeps in its config: rotary divisors and factors
+    extra = {t.name: dequantize_tensor(gf, t) for t in gf.tensors if t.name.removesuffix(".weight") in ROPE_TENSORS}
     return write_model_gguf(
         out_path, gf.arch, fields, merged_tensors(hf_dir, adapter_dir), dtype, [t.name for t in gf.tensors], extra
     )

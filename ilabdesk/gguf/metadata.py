@@ -17,7 +17,11 @@ HF_ARCHS = {
     "qwen3": ("qwen3", "Qwen3ForCausalLM"),
     "gemma2": ("gemma2", "Gemma2ForCausalLM"),
     "gemma3": ("gemma3_text", "Gemma3ForCausalLM"),
+    "phi3": ("phi3", "Phi3ForCausalLM"),
 }
+# Small tensors that hold rotary settings rather than weights: a Llama 3's per-pair divisors, a
+# Phi-3.5's or Phi-4's LongRoPE factors. Training rebuilds the settings from them; the fused GGUF keeps them.
+ROPE_TENSORS = ("rope_freqs", "rope_factors_long", "rope_factors_short")
 # What llama.cpp assumes for Gemma rather than reading it from the GGUF (src/llama-model.cpp): every
 # second (Gemma 2) or sixth (Gemma 3) layer attends to the whole context, the others to a window;
 # Gemma 3's windowed layers with rotary base 10000.
@@ -31,7 +35,7 @@ def untrainable(arch: str | None) -> UserError | None:
         return UserError(
             f"this GGUF's architecture '{arch}' cannot be trained by ilabdesk yet",
             hint="supported: " + ", ".join(sorted(HF_ARCHS))
-            + " (SmolLM2, Llama 2 and 3, Mistral, Granite, Qwen2, Qwen3, Gemma 2 and 3)",
+            + " (SmolLM2, Llama 2 and 3, Mistral, Granite, Qwen2, Qwen3, Gemma 2 and 3, Phi-3 and Phi-4)",
         )
     return None
 
@@ -93,8 +97,9 @@ def llama3_rope_freqs(scaling: dict[str, Any], theta: float, dims: int) -> list[
     return out
 
 
-def hf_config(meta: dict[str, Any], tensor_names: set[str], rope_freqs: Sequence[float] | None = None) -> dict[str, Any]:
-    """A transformers config.json for the model described by GGUF metadata (and its `rope_freqs`)."""
+def hf_config(meta: dict[str, Any], tensor_names: set[str], rope: dict[str, Sequence[float]] | None = None
+              ) -> dict[str, Any]:
+    """A transformers config.json for the model described by GGUF metadata (and its `ROPE_TENSORS`)."""
     arch = meta.get("general.architecture")
     refusal = untrainable(arch)
     if refusal is not None:
@@ -134,10 +139,11 @@ def hf_config(meta: dict[str, Any], tensor_names: set[str], rope_freqs: Sequence
         config["use_sliding_window"] = False
     if model_type == "qwen3":
         config["attention_bias"] = "blk.0.attn_q.bias" in tensor_names
-    if rope_freqs is not None:
+    rope = rope or {}
+    if "rope_freqs" in rope:
         dims = int(get("rope.dimension_count", config["head_dim"]))
         try:
-            scaling = llama3_rope_scaling(rope_freqs, config["rope_theta"], dims)
+            scaling = llama3_rope_scaling(rope["rope_freqs"], config["rope_theta"], dims)
         except ValueError as exc:
             raise UserError(f"{exc}, so ilabdesk cannot rebuild it for training",
                             hint="train from the model's Hugging Face folder instead (--base DIR)") from None
@@ -145,6 +151,8 @@ def hf_config(meta: dict[str, Any], tensor_names: set[str], rope_freqs: Sequence
             config["rope_scaling"] = scaling
     if model_type in SLIDING_PATTERN:
         config.update(_gemma(get, config))
+    if model_type == "phi3":
+        config.update(_phi3(get, config, rope))
     if model_type == "granite":
         config["embedding_multiplier"] = float(get("embedding_scale", 1.0))
         config["residual_multiplier"] = float(get("residual_scale", 1.0))
@@ -177,4 +185,26 @@ def _gemma(get: Any, config: dict[str, Any]) -> dict[str, Any]:
         settings["rope_parameters"] = {
             "full_attention": full, "sliding_attention": {"rope_type": "default", "rope_theta": GEMMA3_LOCAL_ROPE_BASE}}
         settings["rope_local_base_freq"] = GEMMA3_LOCAL_ROPE_BASE
+    return settings
+
+
+def _phi3(get: Any, config: dict[str, Any], rope: dict[str, Sequence[float]]) -> dict[str, Any]:
+    """Phi-3's and Phi-4's settings as llama.cpp runs such a GGUF: rotary embeddings on part of each head
+    (Phi-4-mini), LongRoPE factors (Phi-3.5, Phi-4-mini), and no sliding window (llama.cpp ignores it)."""
+    dims = int(get("rope.dimension_count", config["head_dim"]))
+    original = int(get("rope.scaling.original_context_length", config["max_position_embeddings"]))
+    settings: dict[str, Any] = {
+        "partial_rotary_factor": dims / config["head_dim"],
+        "original_max_position_embeddings": original,
+        "sliding_window": None,
+        "attention_bias": False,
+    }
+    if "rope_factors_long" in rope and "rope_factors_short" in rope:
+        settings["rope_scaling"] = {
+            "rope_type": "longrope", "long_factor": list(rope["rope_factors_long"]),
+            "short_factor": list(rope["rope_factors_short"]),
+            "original_max_position_embeddings": original,
+            "factor": config["max_position_embeddings"] / original,
+            "attention_factor": float(get("rope.scaling.attn_factor", 1.0)),
+        }
     return settings

@@ -25,8 +25,8 @@ NORM_SHIFTED_ARCHS = frozenset({"gemma", "gemma2", "gemma3"})
 _HF_TOP = ("model.embed_tokens", "model.norm", "lm_head")
 _HF_LAYER = (
     "input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm",
-    "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-    "self_attn.q_norm", "self_attn.k_norm", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
+    "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "self_attn.qkv_proj",
+    "self_attn.q_norm", "self_attn.k_norm", "mlp.gate_proj", "mlp.up_proj", "mlp.gate_up_proj", "mlp.down_proj",
 )
 _HF_LAYER_RE = re.compile(r"^model\.layers\.(\d+)\.(.+)\.(weight|bias)$")
 _GGUF_LAYER_RE = re.compile(r"^blk\.(\d+)\.(\w+)\.(weight|bias)$")
@@ -43,7 +43,11 @@ def _table(arch: str) -> dict[str, str]:
         return {}
     names = gguf.get_tensor_name_map(known[arch], 1)
     table = {part: names.get_name(part) for part in _HF_TOP}
+    # ffn_up is Llama's up_proj, but gate and up in one (gate_up_proj) where there is no ffn_gate (Phi-3)
+    fused_ffn = gguf.MODEL_TENSOR.FFN_GATE not in gguf.MODEL_TENSORS[known[arch]]
     for part in _HF_LAYER:
+        if part == ("mlp.up_proj" if fused_ffn else "mlp.gate_up_proj"):
+            continue
         found = names.get_name(f"model.layers.0.{part}")
         table[part] = found.removeprefix("blk.0.") if found else None
     return {hf: gg for hf, gg in table.items() if gg}

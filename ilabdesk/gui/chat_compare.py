@@ -58,7 +58,7 @@ def run_choices(run_dir: Path) -> list[ModelChoice]:
 
     info = read_json(run_dir / "run.json")
     out: list[ModelChoice] = []
-    base = info.get("base_gguf")
+    base = info.get("base_gguf") or (info.get("gguf") or {}).get("base_gguf")  # a folder base's own GGUF
     adapter = run_dir / "adapter.gguf"
     name = run_name(run_dir)
     if adapter.exists():

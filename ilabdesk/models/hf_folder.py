@@ -76,8 +76,8 @@ def describe_hf_folder(path: Path) -> dict[str, Any]:
 
 def mlx_config_overrides(path: Path) -> dict[str, Any]:
     """What mlx-lm must be told on top of a folder's config.json: transformers 5 writes the rotary settings
-    as `rope_parameters` (per kind of layer for Gemma 3), which mlx-lm does not read, so a Llama 3 or a
-    Gemma 3 4B would lose its rotary scaling there."""
+    as `rope_parameters` (per kind of layer for Gemma 3), which mlx-lm does not read, so a Llama 3, a
+    Gemma 3 4B or a Phi-4-mini would lose its rotary scaling there."""
     rope = _read_json(Path(path) / "config.json").get("rope_parameters")
     if not isinstance(rope, dict):
         return {}
@@ -89,5 +89,10 @@ def mlx_config_overrides(path: Path) -> dict[str, Any]:
     if "rope_theta" in rope:
         overrides["rope_theta"] = rope["rope_theta"]
     if rope.get("rope_type", "default") != "default":
-        overrides["rope_scaling"] = {k: v for k, v in rope.items() if k != "rope_theta"}
+        # under both names: mlx-lm's Phi-3 reads the older `type`
+        overrides["rope_scaling"] = {**{k: v for k, v in rope.items() if k != "rope_theta"}, "type": rope["rope_type"]}
+        if rope["rope_type"] == "longrope" and "short_factor" in rope:
+            # mlx-lm applies LongRoPE's long factors at every length; transformers and llama.cpp apply the
+            # short ones up to the original context (4096 tokens on Phi-4-mini), which training stays within
+            overrides["rope_scaling"]["long_factor"] = rope["short_factor"]
     return overrides

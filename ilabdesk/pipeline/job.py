@@ -219,7 +219,8 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
 
     yield from stage_run("export", export_args, export, lambda result: [result["adapter_gguf"], result["quantized"]])
     adapter_gguf, tuned_gguf = results["export"]["adapter_gguf"], results["export"]["quantized"]
-    base_model = results["train"].get("base_gguf") or base or _default_model()
+    # the base as llama.cpp runs it: a folder base's GGUF comes from the export
+    base_model = results["train"].get("base_gguf") or results["export"].get("base_gguf") or base or _default_model()
 
     # 5. evaluate -------------------------------------------------------------
     judge = args.get("judge") or "teacher"

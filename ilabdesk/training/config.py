@@ -14,7 +14,8 @@ from typing import Any
 
 from ilabdesk.errors import UserError
 
-ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+# every linear layer of the supported architectures (Phi-3 fuses q/k/v and gate/up into one each)
+ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "qkv_proj", "o_proj", "gate_proj", "up_proj", "gate_up_proj", "down_proj")
 BACKENDS = ("auto", "torch", "mlx")
 PRECISIONS = ("auto", "fp32", "bf16")
 SCHEDULES = ("cosine", "linear", "constant")

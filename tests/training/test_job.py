@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from training.agree import llama_logits, prompt_ids, torch_logits
 from training.tiny import VARIANTS
 
 from ilabdesk.jobs.events import Cancel
@@ -139,15 +140,9 @@ def test_a_base_without_a_chat_template_is_trained_chatted_and_exported_with_cha
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_convert_job_from_a_gguf_base_and_logits_agree(variant, tiny_models, facts_data, tmp_path):
-    """Tiny model of each architecture a GGUF base can be: GGUF -> trainable -> LoRA steps; torch + LoRA,
-    llama.cpp base + adapter GGUF and the fused F32 GGUF give the same logits."""
-    import llama_cpp
-    import torch
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from ilabdesk.chat.llama import no_amx_weights
-
+    """Tiny model of each architecture a GGUF base can be, its GGUF written by llama.cpp's converter:
+    GGUF -> trainable -> LoRA steps; torch + LoRA, llama.cpp base + adapter GGUF and the fused F32 GGUF
+    give the same logits."""
     from ilabdesk.gguf.export import export_fused
 
     tiny = tiny_models(variant)
@@ -165,31 +160,16 @@ def test_convert_job_from_a_gguf_base_and_logits_agree(variant, tiny_models, fac
     assert sum("up to date" in e.message for e in again) == 3
 
     fused32 = export_fused(info["base_hf"], run_dir / "adapter", tiny["gguf"], tmp_path / "fused-f32.gguf", "F32")
-    tokenizer = AutoTokenizer.from_pretrained(info["base_hf"])
-    text = tokenizer.apply_chat_template([{"role": "user", "content": "What is the capital of Quillon?"}],
-                                         tokenize=False, add_generation_prompt=True)
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    model = AutoModelForCausalLM.from_pretrained(info["base_hf"], dtype=torch.float32)
-    model = PeftModel.from_pretrained(model, str(run_dir / "adapter")).eval()
-    with torch.no_grad():
-        reference = model(torch.tensor([ids])).logits[0].numpy()
-        base_only = model.get_base_model()
+    ids = prompt_ids(info["base_hf"])
+    reference = torch_logits(info["base_hf"], run_dir / "adapter", ids)
     scale = np.abs(reference).max()
-
-    def llama_logits(path, **kw):
-        with no_amx_weights():  # as the app loads models: llama.cpp's AMX kernels crash on some CPUs
-            llm = llama_cpp.Llama(str(path), n_ctx=128, n_threads=1, logits_all=True, verbose=False, **kw)
-        llm.eval(ids)
-        return np.array(llm.scores[: len(ids)])
-
     # stated tolerance: 1e-3 of the logit range (float32 kernels sum in a different order); 2e-3 for
     # Gemma, whose GELU llama.cpp reads from a float16 table
     tolerance = 2e-3 if variant.startswith("gemma") else 1e-3
-    for got in (llama_logits(tiny["gguf"], lora_path=str(run_dir / "adapter.gguf")), llama_logits(fused32)):
+    for got in (llama_logits(tiny["gguf"], ids, lora_path=str(run_dir / "adapter.gguf")), llama_logits(fused32, ids)):
         assert np.abs(got - reference).max() < tolerance * scale
-    without = llama_logits(tiny["gguf"])
+    without = llama_logits(tiny["gguf"], ids)
     assert np.abs(without - reference).max() > 1e-2 * scale, "the trained adapter must change the logits"
-    del base_only
 
 
 def test_convert_refuses_unfinished_runs_and_bad_quant(tmp_path):

@@ -9,13 +9,17 @@ architectures (and rotary scalings) a GGUF base can be trained from.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 TINY = {"hidden": 64, "layers": 2, "heads": 4, "kv_heads": 2, "ffn": 128}
 # Llama 3's rotary scaling, with bounds that put two of the tiny model's eight rotary pairs between them
 LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 16.0,
                "original_max_position_embeddings": 1024}
-VARIANTS = ("llama", "llama3", "qwen3", "gemma2", "gemma3")
+# Phi-4-mini's LongRoPE factors for the tiny model's six rotary pairs (a quarter of each head has none)
+PHI4_ROPE = {"rope_type": "longrope", "short_factor": [1.0, 1.05, 1.1, 1.2, 1.4, 1.6],
+             "long_factor": [1.0, 1.5, 2.5, 4.0, 6.0, 8.0]}
+VARIANTS = ("llama", "llama3", "qwen3", "gemma2", "gemma3", "phi3", "phi4")
 GGUF_ARCH = {"llama": "llama", "qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3"}
 
 
@@ -24,10 +28,11 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     a Llama with Llama 3's rotary scaling, a Qwen3 (Q/K norms, a head wider than hidden / heads),
     a Gemma 2 (norms around the layers, soft-capped logits, windowed and global layers in turn) or a
     Gemma 3 (Q/K norms too, five windowed layers and a global one, each kind with its own rotary base,
-    the global one's positions scaled as in Gemma 3 4B and up)."""
+    the global one's positions scaled as in Gemma 3 4B and up), a Phi-3 (Q/K/V and gate/up fused into one
+    projection each) or a Phi-4-mini (rotary embeddings on three quarters of each head, LongRoPE)."""
     import torch
     from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig,
-                              LlamaForCausalLM, Qwen3Config, Qwen3ForCausalLM)
+                              LlamaForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
 
     from ilabdesk.gguf.reader import read_gguf
     from ilabdesk.gguf.tokenizer import write_tokenizer
@@ -52,6 +57,14 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
         model = Gemma3ForCausalLM(Gemma3TextConfig(**{**common, "num_hidden_layers": 6}, head_dim=32,
                                                    query_pre_attn_scalar=32, sliding_window=512,
                                                    rope_scaling={"rope_type": "linear", "factor": 8.0}))
+    elif variant == "phi3":
+        model = Phi3ForCausalLM(Phi3Config(**common))
+    elif variant == "phi4":
+        common.pop("rope_theta")
+        model = Phi3ForCausalLM(Phi3Config(**{**common, "max_position_embeddings": 4096},
+                                           original_max_position_embeddings=1024, partial_rotary_factor=0.75,
+                                           rope_parameters={**PHI4_ROPE, "rope_theta": 10000.0,
+                                                            "partial_rotary_factor": 0.75, "factor": 4.0}))
     else:
         model = LlamaForCausalLM(LlamaConfig(**common, rope_scaling=LLAMA3_ROPE if variant == "llama3" else None))
     with torch.no_grad():  # larger weights than the default init, so outputs depend on the prompt
@@ -62,11 +75,32 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
                 p.uniform_(-0.5, 0.5) if variant.startswith("gemma") else p.uniform_(0.5, 1.5)  # Gemma: 1 + w
     model.save_pretrained(str(folder))
     write_tokenizer(meta, gguf_path, folder)
+    if variant.startswith("phi"):  # a byte-level BPE vocabulary, as Phi-4's: llama.cpp's converter reads its class
+        config = json.loads((folder / "tokenizer_config.json").read_text())
+        (folder / "tokenizer_config.json").write_text(json.dumps({**config, "tokenizer_class": "GPT2Tokenizer"}))
     return folder
 
 
 def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
-    """The tiny HF folder as an F32 llama.cpp GGUF, as llama.cpp's converter writes it, with the SmolLM2
+    """The tiny HF folder as an F32 GGUF written by llama.cpp's converter (without the chat template
+    unless `template`). Gemma 2's converter wants a SentencePiece tokenizer.model, which the tiny model
+    (SmolLM2's BPE vocabulary) lacks: its GGUF is written the converter's way by `emulated_gguf`."""
+    from ilabdesk.gguf.convert_hf import hf_folder_to_gguf
+
+    if json.loads((hf_dir / "config.json").read_text())["model_type"] == "gemma2":
+        return emulated_gguf(hf_dir, out, template)
+    if template:
+        return hf_folder_to_gguf(hf_dir, out, "f32")
+    bare = out.with_name(out.stem + "-bare-hf")
+    shutil.copytree(hf_dir, bare, dirs_exist_ok=True)
+    config = json.loads((bare / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (bare / "tokenizer_config.json").write_text(json.dumps(config))
+    return hf_folder_to_gguf(bare, out, "f32")
+
+
+def emulated_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
+    """The tiny HF folder as an F32 GGUF laid out as llama.cpp's converter does, with the SmolLM2
     GGUF's tokenizer metadata (without its chat template unless `template`)."""
     import gguf
     import numpy as np
