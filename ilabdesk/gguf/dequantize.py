@@ -25,7 +25,7 @@ from ilabdesk.gguf.tokenizer import write_tokenizer
 from ilabdesk.settings import paths
 
 # Bump when the folder layout or the conversion changes, so stale caches are rebuilt.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 def cache_key(gguf_path: Path) -> str:

@@ -79,10 +79,19 @@ def write_tokenizer(meta: dict[str, Any], gguf_path: Path, out_dir: Path) -> Non
         backend = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name).backend_tokenizer
     tokens: list[str] = meta["tokenizer.ggml.tokens"]
     types: list[int] = meta.get("tokenizer.ggml.token_type", [1] * len(tokens))
-    backend.add_special_tokens(
-        [AddedToken(t, special=True, normalized=False) for t, ty in zip(tokens, types) if ty == CONTROL]
-    )
-    user = [AddedToken(t, special=False, normalized=False) for t, ty in zip(tokens, types) if ty == USER_DEFINED]
+
+    def added(index: int, special: bool) -> AddedToken:
+        """The token at `index`, matched whole as llama.cpp does, under its own id: where the vocabulary
+        spells it otherwise (Gemma's runs of spaces, "▁▁" once spaces are "▁"), it is matched in that
+        spelling, after the normalizer, since a token the vocabulary lacks would get a new, too large id."""
+        text = tokens[index]
+        spelled = backend.id_to_token(index)
+        if spelled is None or spelled == text:
+            return AddedToken(text, special=special, normalized=False)
+        return AddedToken(spelled, special=special, normalized=True)
+
+    backend.add_special_tokens([added(i, True) for i, ty in enumerate(types) if ty == CONTROL])
+    user = [added(i, False) for i, ty in enumerate(types) if ty == USER_DEFINED]
     if user:
         backend.add_tokens(user)
 

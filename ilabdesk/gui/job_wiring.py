@@ -247,8 +247,13 @@ class JobWiring:
         if dialog.exec() == QDialog.DialogCode.Accepted and self.editor.doc is not None:
             chosen = dialog.chosen()
             if chosen:
-                self.editor.doc.edit(lambda data: data.setdefault("seed_examples", []).extend(chosen),
-                                     f"add {len(chosen)} drafted example(s)")
+                from ilabdesk.taxonomy.placeholders import template_only
+
+                def add(data: dict[str, Any]) -> None:  # in place of a new leaf's template examples
+                    kept = [seed for seed in data.get("seed_examples") or [] if not template_only(seed)]
+                    data["seed_examples"] = kept + chosen
+
+                self.editor.doc.edit(add, f"add {len(chosen)} drafted example(s)")
 
     @Slot(str)
     def compare_in_chat(self, run_dir: str) -> None:

@@ -43,3 +43,17 @@ def unfinished(text: str) -> list[tuple[int, int, str]]:
 
     visit(root, "")
     return found
+
+
+def template_only(seed: object) -> bool:
+    """Whether a seed example holds nothing but a template's text (a new leaf's "Replace with passage 1…"):
+    drafted examples take its place instead of joining it."""
+    def texts(value: object) -> list[str]:
+        if isinstance(value, dict):
+            return [t for v in value.values() for t in texts(v)]
+        if isinstance(value, list):
+            return [t for v in value for t in texts(v)]
+        return [str(value).strip()] if value is not None else []
+
+    found = texts(seed)
+    return bool(found) and all(TEMPLATE_TEXT.fullmatch(text) for text in found)

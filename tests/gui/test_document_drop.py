@@ -126,3 +126,24 @@ def test_drafted_examples_are_reviewed_before_joining_the_leaf(window, sample, q
     assert doc.dirty and len(yaml.safe_load(leaf.read_text())["seed_examples"]) == before  # not saved unasked
     window.editor.undo()
     assert len(doc.data["seed_examples"]) == before
+
+
+def test_drafted_examples_take_the_place_of_a_new_leafs_template_examples(window, sample, qtbot, monkeypatch):
+    from ilabdesk.gui import draft_review
+    from ilabdesk.taxonomy.leaf import knowledge_template
+
+    leaf = sample / "knowledge/geography/islands/harlow_island/qna.yaml"
+    leaf.parent.mkdir()
+    template = knowledge_template(created_by="me", domain="islands", document_outline="Harlow.", repo="r",
+                                  commit="c", patterns=["harlow.md"])
+    template["seed_examples"][4] = {"context": "Harlow has one lighthouse.\n", "questions_and_answers": [
+        {"question": "How many lighthouses has Harlow?\n", "answer": "One.\n"}]}  # written by the user: kept
+    leaf.write_text(yaml.safe_dump(template, sort_keys=False), encoding="utf-8")
+    drafts = [{"context": f"Passage {i} of harlow.md.\n", "questions_and_answers": [
+        {"question": f"What does passage {i} say?\n", "answer": f"Passage {i} says so.\n"}]} for i in range(5)]
+    draft = leaf.with_name("qna.draft.yaml")
+    draft.write_text(yaml.safe_dump({"seed_examples": drafts}), encoding="utf-8")
+    monkeypatch.setattr(draft_review.DraftReviewDialog, "exec", lambda dialog: 1)
+    window._review_drafts(leaf, str(draft))
+    seeds = window.editor.doc.data["seed_examples"]
+    assert [seed["context"] for seed in seeds] == ["Harlow has one lighthouse.\n"] + [d["context"] for d in drafts]

@@ -81,3 +81,29 @@ def test_a_folder_the_converter_cannot_take_gets_a_clear_error(tiny, tmp_path):
         hf_folder_to_gguf(odd, tmp_path / "odd.gguf")
     assert str(odd) in str(caught.value) and "NoSuchForCausalLM" in str(caught.value)
     assert not (tmp_path / "odd.gguf").exists() and not list(tmp_path.glob(".odd.gguf.*"))
+
+
+def test_a_sentencepiece_gguf_trains_on_the_tokens_llama_cpp_reads(tmp_path):
+    """A Gemma-style vocabulary (SentencePiece, runs of spaces as tokens of their own) written to GGUF by
+    llama.cpp's converter: the tokenizer training rebuilds from it cuts text into llama.cpp's very ids."""
+    import llama_cpp
+    from training.tiny import tiny_spm_dir
+    from transformers import AutoTokenizer
+
+    from ilabdesk.chat.llama import no_amx_weights
+    from ilabdesk.gguf.convert_hf import hf_folder_to_gguf
+    from ilabdesk.gguf.reader import read_gguf
+    from ilabdesk.gguf.tokenizer import write_tokenizer
+
+    gguf = hf_folder_to_gguf(tiny_spm_dir(tmp_path / "hf"), tmp_path / "spm.gguf", "f32")
+    meta = read_gguf(gguf).meta
+    assert meta["tokenizer.ggml.model"] == "llama" and "  " in meta["tokenizer.ggml.tokens"]
+    write_tokenizer(meta, gguf, tmp_path / "tokenizer")
+    ours = AutoTokenizer.from_pretrained(str(tmp_path / "tokenizer"))
+    with no_amx_weights():
+        llama = llama_cpp.Llama(str(gguf), vocab_only=True, verbose=False)
+    for text in ("The cheese  ripens\n\nin    caves.", "<start_of_turn>user\nHow  many cows?<end_of_turn>\n",
+                 "  two spaces first, and  last  ", "Ünïcode 2019\t\tand tabs"):
+        ids = ours(text)["input_ids"]
+        assert ids == llama.tokenize(text.encode(), add_bos=True, special=True), text
+        assert max(ids) < len(meta["tokenizer.ggml.tokens"])

@@ -81,6 +81,42 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     return folder
 
 
+def tiny_spm_dir(folder: Path) -> Path:
+    """A tiny Gemma 3 folder whose vocabulary is a SentencePiece model trained here, laid out as Gemma's:
+    runs of spaces are pieces of their own ("▁▁" in tokenizer.model, "  " in tokenizer_config.json's
+    added tokens), and the chat turns are control tokens. llama.cpp's converter makes an SPM GGUF of it."""
+    import io
+
+    import sentencepiece
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    document = next((Path(__file__).parents[2] / "benchmarks/data/knowledge/kelderwick/documents").iterdir())
+    lines = [line for line in document.read_text(encoding="utf-8").splitlines() if line.strip()]
+    spaces = ["▁" * n for n in range(2, 6)]
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines * 3), model_writer=model, vocab_size=400, model_type="bpe",
+        user_defined_symbols=[*spaces, "\n", "\n\n", "<start_of_turn>", "<end_of_turn>"], byte_fallback=True,
+        pad_id=0, eos_id=1, bos_id=2, unk_id=3, split_digits=True, remove_extra_whitespaces=False,
+        normalization_rule_name="identity", minloglevel=2)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tokenizer.model").write_bytes(model.getvalue())
+    pieces = sentencepiece.SentencePieceProcessor(model_proto=model.getvalue())
+    decoder = {str(pieces.piece_to_id(p)): {"content": p.replace("▁", " "), "special": False} for p in spaces}
+    for name in ("<start_of_turn>", "<end_of_turn>"):
+        decoder[str(pieces.piece_to_id(name))] = {"content": name, "special": True}
+    (folder / "tokenizer_config.json").write_text(json.dumps({
+        "tokenizer_class": "GemmaTokenizer", "added_tokens_decoder": decoder, "bos_token": "<s>", "eos_token": "</s>",
+        "add_bos_token": True}))
+    torch.manual_seed(0)
+    Gemma3ForCausalLM(Gemma3TextConfig(
+        vocab_size=pieces.vocab_size(), hidden_size=TINY["hidden"], intermediate_size=TINY["ffn"], num_hidden_layers=2,
+        num_attention_heads=TINY["heads"], num_key_value_heads=TINY["kv_heads"], head_dim=32, pad_token_id=0,
+        eos_token_id=1, bos_token_id=2)).save_pretrained(str(folder))
+    return folder
+
+
 def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
     """The tiny HF folder as an F32 GGUF written by llama.cpp's converter (without the chat template
     unless `template`). Gemma 2's converter wants a SentencePiece tokenizer.model, which the tiny model
