@@ -253,7 +253,11 @@ class JobsPanel(QWidget):
 
     def _show_stages(self, job: JobRun) -> None:
         """The Stages tab: one row per stage of a whole run, each with its own progress and ETA."""
-        self.tabs.setTabVisible(self.tabs.indexOf(self.stages), job.plan is not None)
+        index = self.tabs.indexOf(self.stages)
+        if job.plan is not None and not self.tabs.isTabVisible(index):  # its first stage began: show them
+            self.tabs.setTabVisible(index, True)
+            self.tabs.setCurrentWidget(self.stages)
+        self.tabs.setTabVisible(index, job.plan is not None)
         if job.plan is None:
             return
         rows = []

@@ -94,7 +94,7 @@ def test_new_leaf_pdf_whole_loop_results_and_fused_chat_by_clicking(qtbot, answe
     ingest = window.jobs.jobs[-1]
     qtbot.waitUntil(lambda: ingest.outcome is not None, timeout=120_000)
     assert ingest.state == FINISHED, "\n".join(ingest.log)
-    qtbot.waitUntil(lambda: "brindle_island.pdf" in str(window.editor.doc.value(("document",))), timeout=10_000)
+    qtbot.waitUntil(lambda: window.editor.doc.value(("document", "commit")) == ingest.result["commit"], timeout=10_000)
 
     # 3. The template's placeholders are flagged until the form holds the user's own text.
     qtbot.waitUntil(lambda: "warning" in window.editor.status.text(), timeout=30_000)
@@ -109,10 +109,10 @@ def test_new_leaf_pdf_whole_loop_results_and_fused_chat_by_clicking(qtbot, answe
             retype(qtbot, form.fields()[("seed_examples", i, "questions_and_answers", j, "question")], question)
             retype(qtbot, form.fields()[("seed_examples", i, "questions_and_answers", j, "answer")], answer)
     meter.phase = "click: save"
-    qtbot.keyClick(window.editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    click_menu(qtbot, window, "&File", "&Save leaf")
     qtbot.waitUntil(lambda: not window.editor.doc.dirty, timeout=10_000)
     saved = yaml.safe_load(leaf.read_text(encoding="utf-8"))
-    assert saved["seed_examples"][2]["questions_and_answers"][1]["answer"] == "The Brindle lighthouse is 31 metres tall."
+    assert saved["seed_examples"][2]["questions_and_answers"][1]["answer"].strip() == "The Brindle lighthouse is 31 metres tall."
     qtbot.waitUntil(lambda: window.editor.status.text().startswith("✔ valid"), timeout=30_000)
 
     # 4. Jobs ▸ Run the whole loop…: the dialog starts from the open leaf; OK.
