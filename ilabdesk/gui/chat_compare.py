@@ -81,7 +81,8 @@ def model_choices() -> list[ModelChoice]:
     runs = paths().runs
     run_dirs = [d for d in runs.iterdir() if d.is_dir()] if runs.is_dir() else []
     for run_dir in sorted(run_dirs, key=lambda d: d.stat().st_mtime, reverse=True):
-        choices.extend(run_choices(run_dir))
+        # a whole run (`ilabdesk run`) keeps its training run in train/
+        choices.extend(run_choices(run_dir / "train" if (run_dir / "train").is_dir() else run_dir))
     return choices
 
 

@@ -109,6 +109,21 @@ def test_run_folder_offers_base_plus_adapter_and_fused(tmp_path):
     assert run_choices(pipeline / "train")[0].label.startswith("quellmoor · ")
 
 
+def test_picker_lists_a_whole_runs_trained_models():
+    """`ilabdesk run` keeps its training run in train/: the picker must offer its fused model."""
+    from ilabdesk.gui.chat_compare import model_choices
+    from ilabdesk.settings import paths
+
+    train = paths().runs / "whole-run" / "train"
+    train.mkdir(parents=True)
+    (train / "model-Q4_K_M.gguf").write_bytes(b"x")
+    (train / "adapter.gguf").write_bytes(b"x")
+    models = {c.model for c in model_choices()}
+    adapters = {c.adapter for c in model_choices()}
+    assert str(train / "model-Q4_K_M.gguf") in models
+    assert str(train / "adapter.gguf") in adapters
+
+
 def write_adapter(path, model, b_scale: float = 0.6):
     """A real llama.cpp LoRA adapter GGUF for `model` (attention q/v), as convert_lora_to_gguf writes it."""
     import gguf
