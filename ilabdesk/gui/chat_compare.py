@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QTextCursor
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -389,6 +389,12 @@ class ChatCompare(QWidget):
             return
         for pane in self.panes:
             pane.set_choices(choices)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Opening the chat loads both picked models, so they are ready before the first prompt."""
+        super().showEvent(event)
+        for pane in self.panes:
+            pane.ensure_loaded()
 
     def compare_run(self, run_dir: Path) -> None:
         """Load a training run: base + adapter on the tuned side, the plain base on the original side."""

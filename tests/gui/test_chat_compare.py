@@ -56,6 +56,15 @@ def test_both_panes_stream_tokens_and_ui_stays_responsive(window, qtbot):
     assert all(p.history == [] for p in chat.panes)
 
 
+def test_opening_the_chat_loads_both_picked_models(window, qtbot):
+    """A user who opens the chat tab finds both models loading before typing a prompt."""
+    chat = window.chat
+    qtbot.waitUntil(lambda: chat.original.picker.count() > 1)
+    assert window.center.currentWidget() is not chat and not any(p.status.text() for p in chat.panes)
+    window.chat_tab_action.trigger()
+    qtbot.waitUntil(lambda: all("loaded" in p.status.text() for p in chat.panes), timeout=60_000)
+
+
 def test_word_diff_marks_only_changed_words(qtbot):
     only_a, only_b = word_diff("The capital is Paris.", "The capital is Lyon, I think.")
     assert only_a == {3}
