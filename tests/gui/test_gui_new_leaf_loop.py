@@ -49,10 +49,15 @@ PASSAGES = [
 
 
 def retype(qtbot, field, text: str) -> None:
-    """Select what a form field holds and type `text` over it, as a person would."""
+    """Select what a form field holds and type `text` over it, as a person would: one key at a
+    time, with the event loop running in between, so each keystroke's own work is what is timed."""
+    from PySide6.QtWidgets import QApplication
+
     field.setFocus()
     field.selectAll()
-    qtbot.keyClicks(field, text)
+    for key in text:
+        qtbot.keyClicks(field, key)
+        QApplication.processEvents()
 
 
 def test_new_leaf_pdf_whole_loop_results_and_fused_chat_by_clicking(qtbot, answers, tmp_path, monkeypatch):

@@ -8,11 +8,10 @@ import json
 import numpy as np
 import pytest
 from training.agree import llama_logits, prompt_ids, torch_logits
+from training.tiny import FAST
 
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.runner import JobSpec, run_events
-
-FAST = {"iters": 6, "batch_size": 4, "learning_rate": 5e-3, "checkpoint_every": 3, "threads": 1, "rank": 4, "alpha": 8}
 
 
 def _run(kind: str, args: dict) -> list:

@@ -12,6 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
+# Training settings that take a tiny model through a few real steps, with a checkpoint, in seconds
+FAST = {"iters": 6, "batch_size": 4, "learning_rate": 5e-3, "checkpoint_every": 3, "threads": 1, "rank": 4, "alpha": 8}
 TINY = {"hidden": 64, "layers": 2, "heads": 4, "kv_heads": 2, "ffn": 128}
 # Llama 3's rotary scaling, with bounds that put two of the tiny model's eight rotary pairs between them
 LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 16.0,
