@@ -7,7 +7,9 @@ heldout.yaml), whose heldout.yaml asks about facts that are in the document
 but in none of the seed examples. The default is benchmarks/data/knowledge/
 brennholt (the leaf ilabdesk was tuned on); benchmarks/data/knowledge/
 kelderwick is the check leaf nobody tunes on, run with --pdf so its document
-reaches SDG as a PDF, as a user's handbook would. One `ilabdesk run` with the
+reaches SDG as a PDF, as a user's handbook would; benchmarks/data/knowledge/
+solberg is a second check leaf, twice as long (about 55 fact-bearing
+sentences, the size of the issue's 2-page handbook). One `ilabdesk run` with the
 defaults (embedded model as teacher and student), then, base vs tuned (the
 fused quantized GGUF): recall of the document-only facts, the seed Q&A
 (taught), the app's own document questions (which must agree in direction),

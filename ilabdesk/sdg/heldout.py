@@ -7,14 +7,15 @@ to write a question for a bare term asks about it instead ("What is Ingrid
 Rasmark?"), so the question starts as the sentence's echo question
 (sdg.facts) and the teacher rewrites it in its own words. A candidate is
 kept only when it is a real question that asks for that kind of term, points
-at its sentence, and is worded unlike the seed questions. Training then
-teaches every sentence but never these wordings: the held-out term gets no
-echo question, and a training question whose word-set similarity to a
-held-out one reaches `HELD_OUT_SIMILARITY` is dropped (near-copies are
-dropped at 0.85), so the student was taught the fact, never the question.
-Facts that no seed example states come first, since they are what the
-document adds. Each
-question also carries three same-kind options from the document (years
+at its sentence, and is worded unlike the seed questions and unlike every
+echo question of its sentence, which training will teach. Training then
+teaches every fact, the held-out ones included, but never these wordings: a
+training question whose word-set similarity to a held-out one reaches
+`HELD_OUT_SIMILARITY` is dropped, so the student was taught the fact, never
+the question. (Holding out the echo itself, as before, left a sentence's
+every echo too close to it: a third of the facts went untaught.) Facts that
+no seed example states come first, since they are what the document adds.
+Each question also carries three same-kind options from the document (years
 against a year, amounts of the same unit, names against a name) for the
 multiple-choice check.
 
@@ -37,7 +38,7 @@ from ilabdesk.sdg.skills import SkillGenerator
 from ilabdesk.sdg.teacher import Steps, json_ask, text_ask
 from ilabdesk.sdg.text import points_at, similarity, window
 
-CANDIDATES = 3
+CANDIDATES = 4  # the teacher's rewordings per fact; most copy their echo question
 _ASKS = {
     "year": re.compile(r"\b(when|year|date)\b", re.I),
     "date": re.compile(r"\b(when|date|day)\b", re.I),
@@ -62,10 +63,7 @@ def pick_facts(facts: list[str], seeded: set[str], topic: frozenset[str], limit:
             terms = [t for t in terms_of(facts[i], topic) if not any(own and t.text in own for own in subjects)]
             if terms:
                 usable.append((i, min(terms, key=lambda t: order[t.kind])))
-        if len(usable) > room:
-            step = len(usable) / room
-            usable = [usable[int(k * step)] for k in range(room)]
-        picks += usable
+        picks += _spread(usable, room)
     return sorted(picks)
 
 
@@ -94,51 +92,71 @@ def document_questions(
     generator: KnowledgeGenerator, leaf_path: str, facts: list[str], seeded: set[str], trained: list[str],
     subject: str, limit: int, run_seed: int,
 ) -> Steps:
-    """Steps for `Teacher.run` that return (rows for eval_<leaf>.jsonl, why facts got none)."""
+    """Steps for `Teacher.run` that return (rows for eval_<leaf>.jsonl, why facts got none).
+
+    Three times `limit` facts are tried, since many get no rewording far enough from every
+    echo question; of those that do, `limit` are kept, spread over the document."""
     topic = generator.topic
     seed = unit_seed(run_seed, generator.leaf, "heldout")
     picks = []
-    for index, term in pick_facts(facts, seeded, topic, limit):
-        echo = echo_for(facts[index], term, facts[index - 1] if index else "", subject)
+    for index, term in pick_facts(facts, seeded, topic, 3 * limit):
+        before = facts[index - 1] if index else ""
+        echo = echo_for(facts[index], term, before, subject)
         if echo:
-            picks.append((index, term, echo))
-    prompts = [generator.paraphrase_prompt(window(facts, index, 60), echo) for index, _, echo in picks]
+            # what training will ask of this sentence (sdg.knowledge._echoes): the held-out wording keeps apart
+            echoes = [q for t in terms_of(facts[index], topic) if (q := echo_for(facts[index], t, before, subject))]
+            picks.append((index, term, echo, echoes))
+    prompts = [generator.paraphrase_prompt(window(facts, index, 60), echo) for index, _, echo, _ in picks]
     replies = yield json_ask(prompts * CANDIDATES, QUESTION, [seed + r for r in range(CANDIDATES) for _ in picks],
                              max_tokens=80, temperature=1.0)
     rng = random.Random(seed)
-    rows, dropped = [], {}
-    for k, (index, term, echo) in enumerate(picks):
+    found, dropped = [], {}
+    for k, (index, term, echo, echoes) in enumerate(picks):
         sentence = facts[index]
-        # the teacher's rewordings, then the echo question itself, which asks for the term by construction
-        candidates = [(r["question"], False) for r in replies[k::len(picks)] if r] + [(echo, True)]
-        best, best_similarity, reason = None, 1.0, "unparsable"
-        for question, made in candidates:
-            why = "" if made else generator.paraphrase_problem(question, echo, sentence, window(facts, index, 60),
-                                                              term.text)
+        best, best_similarity, reason = None, HELD_OUT_SIMILARITY, "unparsable"
+        for question in [r["question"] for r in replies[k::len(picks)] if r]:
+            nearest = max((similarity(question, t) for t in [*trained, *echoes]), default=0.0)
+            why = generator.paraphrase_problem(question, echo, sentence, window(facts, index, 60), term.text)
             if why:
                 reason = why
-            elif not made and not _ASKS[term.kind].search(question):
+            elif not _ASKS[term.kind].search(question):
                 reason = "does_not_ask_for_the_fact"
             elif not points_at(question, facts, index):
                 reason = "question_about_other_sentence"
-            else:
-                nearest = max((similarity(question, t) for t in trained), default=0.0)
-                if nearest >= HELD_OUT_SIMILARITY:
-                    reason = "too_close_to_a_training_question"
-                elif nearest < best_similarity - (0.15 if made else 0.0):  # a teacher's wording beats the echo
-                    best, best_similarity = question, nearest
+            elif nearest >= HELD_OUT_SIMILARITY:
+                reason = "too_close_to_a_training_question"
+            elif nearest < best_similarity:
+                best, best_similarity = question, nearest
         if best is None:
             dropped[reason] = dropped.get(reason, 0) + 1
             continue
+        found.append((index, term, best, best_similarity))
+    # facts no seed states first, as pick_facts ordered them
+    fresh = [f for f in found if facts[f[0]] not in seeded]
+    chosen = _spread(fresh, limit)
+    chosen += _spread([f for f in found if facts[f[0]] in seeded], limit - len(chosen))
+    rows = []
+    for index, term, question, nearest in sorted(chosen, key=lambda f: f[0]):
+        sentence = facts[index]
         rows.append({
-            "messages": [{"role": "user", "content": best}, {"role": "assistant", "content": sentence}],
+            "messages": [{"role": "user", "content": question}, {"role": "assistant", "content": sentence}],
             "metadata": {
                 "leaf": generator.leaf, "leaf_path": leaf_path, "kind": "document", "facts": [term.text],
                 "fact_kind": term.kind, "sentence": sentence, "seeded": sentence in seeded,
-                "max_similarity": round(best_similarity, 3), "options": options_for(term, sentence, facts, topic, rng),
+                "max_similarity": round(nearest, 3), "options": options_for(term, sentence, facts, topic, rng),
             },
         })
     return rows, dropped
+
+
+def _spread(items: list[Any], room: int) -> list[Any]:
+    """Up to `room` of `items`, evenly spaced over them."""
+    if room <= 0:
+        return []
+    if len(items) <= room:
+        return list(items)
+    step = len(items) / room
+    return [items[int(k * step)] for k in range(room)]
 
 
 def skill_inputs(generator: SkillGenerator, trained: list[dict[str, Any]], limit: int, run_seed: int) -> Steps:

@@ -223,15 +223,13 @@ class KnowledgeGenerator:
         self.questions_per_fact = max(1, questions_per_fact)
         self.retries = max(0, retries)
         self.seeds = seeds or []  # every seed of the leaf: retries show other seeds' Q&A as examples
-        # the evaluation's document questions (sdg.heldout), chosen before training data: their echo
-        # questions are not made, and no training question may be worded like one of them
+        # the evaluation's document questions (sdg.heldout), chosen before training data: no training
+        # question may be worded like one of them (their facts are taught, in other words)
         self.reserved: list[str] = []
-        self.reserved_terms: set[tuple[str, str]] = set()
 
     def hold_out(self, rows: list[dict[str, Any]]) -> None:
         """Keep the evaluation's document questions (eval rows, sdg.heldout) out of training."""
         self.reserved = [row["messages"][-2]["content"] for row in rows]
-        self.reserved_terms = {(row["metadata"]["sentence"], row["metadata"]["facts"][0]) for row in rows}
 
     # --- prompts ------------------------------------------------------------------
 
@@ -378,8 +376,6 @@ class KnowledgeGenerator:
             for term in terms_of(answer, self.topic):
                 if any(own and term.text in own for own in subjects):
                     continue  # "The what was added in 1931?" asks nothing a reader would
-                if (answer, term.text) in self.reserved_terms:
-                    continue  # the evaluation asks for this fact: its wording is held out
                 question = echo_for(answer, term, candidates[index - 1] if index else "", subject)
                 if question:
                     pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
