@@ -18,13 +18,10 @@ seed's context (a name, "two spanners") is a *span* key, and a date key
 whose every seed value is its context's date written as 2025-08-16 is a
 *date* key: `schema_for(context)` then lets those values be only the
 context's pieces or dates, so a small teacher picks the answer out of the
-context instead of writing one. A span key whose every seed value is a
-name ("Harvest Market", "St Anne's Hall") is a *name* key: its pieces are
-only the context's names, so the teacher cannot answer "Dance the night away
-at the Autumn Ball" for the event, and answers that do are dropped.
-`Shape.check` says whether an answer has the shape and, for a grounded
-skill, whether its names and numbers come from the context (a date written
-2025-08-16 counts when its day, month and year are in the context).
+context instead of writing one. `Shape.check` says whether an answer has the
+shape and, for a grounded skill, whether its names and numbers come from the
+context (a date written 2025-08-16 counts when its day, month and year are
+in the context).
 """
 
 from __future__ import annotations
@@ -93,7 +90,6 @@ class Shape:
     notes: list[str] = field(default_factory=list)  # what was inferred, in words, for the summary
     spans: dict[str, int] = field(default_factory=dict)  # span key -> the most words a seed value has
     dates: list[str] = field(default_factory=list)  # date keys
-    names: list[str] = field(default_factory=list)  # span keys whose seed values are all names
 
     def schema_for(self, context: str | None) -> dict[str, Any] | None:
         """The JSON schema for an answer about `context`: span and date keys limited to what it holds."""
@@ -102,8 +98,6 @@ class Shape:
         schema = json.loads(json.dumps(self.schema))
         for key, longest in self.spans.items():
             pieces = context_spans(context, longest + 1)
-            if key in self.names:
-                pieces = _names_in(context, pieces) or pieces
             rule = schema["properties"][key]
             target = rule["items"] if rule.get("type") == "array" else rule
             if pieces:
@@ -135,8 +129,6 @@ class Shape:
                 x for v in value.values() if isinstance(v, list) for x in v if isinstance(x, str)]
             if context is not None and not all(grounded_value(t, context) for t in texts):
                 return False, "answer_not_grounded"
-            if context is not None and not all(isinstance(value[k], str) and is_name(value[k]) for k in self.names):
-                return False, "answer_not_a_name"
             return True, ""
         n_words = len(words(answer))
         if not self.min_words <= n_words <= self.max_words:
@@ -208,30 +200,6 @@ def grounded_value(value: str, context: str) -> bool:
     return terms <= _known(context)
 
 
-_NAME_JOINERS = frozenset("of the and de la van von upon".split())
-
-
-def is_name(text: str) -> bool:
-    """Is `text` a name as written in running text ("St Anne's Hall", "Festival of Light", "Pier 39"):
-    capitalised words (numbers after the first), joining words ("of", "the") only inside, no
-    capitalised function word first ("The", "On") and no month ("October 2024" is a date)."""
-    tokens = text.split()
-    if not tokens or not tokens[0][0].isupper() or tokens[0].lower() in STOPWORDS:
-        return False
-    if tokens[-1] in _NAME_JOINERS or any(t.lower().strip(",.") in MONTHS for t in tokens):
-        return False
-    return all(t[0].isupper() or t[0].isdigit() or t in _NAME_JOINERS for t in tokens)
-
-
-def _names_in(context: str, pieces: list[str]) -> list[str]:
-    """The whole names among the pieces ("Autumn Ball", not "Autumn"); a lone capitalised word that
-    only ever opens a sentence ("Dance the night away ...") is not one."""
-    openers = {m.group(1) for m in re.finditer(r"(?:^|[.!?:]\s+)([\w'’-]+)", context.strip())}
-    inside = {w.strip(",.;:!?") for w in re.split(r"(?<![.!?:])\s+", context.strip())[1:]}
-    names = [p for p in pieces if is_name(p) and not (" " not in p and p in openers and p not in inside)]
-    return [p for p in names if not any(p != q and f" {p} " in f" {q} " for q in names)]
-
-
 def context_spans(context: str, longest: int) -> list[str]:
     """Every run of 1 to `longest` words of `context` inside one clause (no comma or full stop within)."""
     pieces: list[str] = []
@@ -257,13 +225,11 @@ def context_dates(context: str) -> list[str]:
     return list(dict.fromkeys(dates))
 
 
-def _grounded_keys(objects: list[dict[str, Any]],
-                   contexts: list[str | None]) -> tuple[dict[str, int], list[str], list[str]]:
-    """(span keys with their longest seed value in words, date keys, name keys) of seed answers and
-    their contexts."""
+def _grounded_keys(objects: list[dict[str, Any]], contexts: list[str | None]) -> tuple[dict[str, int], list[str]]:
+    """(span keys with their longest seed value in words, date keys) of seed answers and their contexts."""
     if not contexts or any(not c for c in contexts):
-        return {}, [], []
-    spans, dates, names = {}, [], []
+        return {}, []
+    spans, dates = {}, []
     for key in objects[0]:
         values = [o[key] for o in objects]
         if all(isinstance(v, str) and re.match(FORMATS["date"], v) for v in values):
@@ -273,9 +239,7 @@ def _grounded_keys(objects: list[dict[str, Any]],
         lists = [v if isinstance(v, list) else [v] for v in values]
         if all(isinstance(x, str) and x.lower() in c.lower() for items, c in zip(lists, contexts) for x in items):
             spans[key] = max(len(x.split()) for items in lists for x in items)
-            if len(objects) >= 2 and all(isinstance(v, str) and is_name(v) for v in values):
-                names.append(key)
-    return spans, dates, names
+    return spans, dates
 
 
 def infer_shape(answers: list[str], contexts: list[str | None] | None = None) -> Shape:
@@ -296,10 +260,9 @@ def infer_shape(answers: list[str], contexts: list[str | None] | None = None) ->
                 notes = [f"a JSON object with the keys {', '.join(keys)}"]
                 notes += [f"{k} as {name}" for k, r in properties.items() for name, p in FORMATS.items()
                           if r.get("pattern") == p]
-                spans, dates, names = _grounded_keys(objects, contexts or [])
+                spans, dates = _grounded_keys(objects, contexts or [])
                 notes += [f"{k} taken from the context" for k in [*spans, *dates]]
-                notes += [f"{k} a name" for k in names]
-                return Shape("json", schema, notes=notes, spans=spans, dates=dates, names=names)
+                return Shape("json", schema, notes=notes, spans=spans, dates=dates)
     lengths = [len(words(a)) for a in answers] or [1]
     shape = Shape("text", min_words=max(1, int(min(lengths) * 0.5)), max_words=int(max(lengths) * 1.6) + 5)
     firsts = {" ".join(words(a)[:1]) for a in answers}
