@@ -100,11 +100,10 @@ def document_questions(
     seed = unit_seed(run_seed, generator.leaf, "heldout")
     picks = []
     for index, term in pick_facts(facts, seeded, topic, 3 * limit):
-        before = facts[index - 1] if index else ""
-        echo = echo_for(facts[index], term, before, subject)
+        echo = echo_for(facts[index], term, facts[index - 1] if index else "", subject)
         if echo:
-            # what training will ask of this sentence (sdg.knowledge._echoes): the held-out wording keeps apart
-            echoes = [q for t in terms_of(facts[index], topic) if (q := echo_for(facts[index], t, before, subject))]
+            # what training will ask of this sentence: the held-out wording keeps apart from it
+            echoes = [p["question"] for p in generator.echo_pairs([(index, facts[index])], facts, subject)]
             picks.append((index, term, echo, echoes))
     prompts = [generator.paraphrase_prompt(window(facts, index, 60), echo) for index, _, echo, _ in picks]
     replies = yield json_ask(prompts * CANDIDATES, QUESTION, [seed + r for r in range(CANDIDATES) for _ in picks],

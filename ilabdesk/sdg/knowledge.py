@@ -307,7 +307,7 @@ class KnowledgeGenerator:
         # One question per fact of each sentence, made from the sentence (sdg.facts), and their paraphrases:
         # the only questions sure to ask for every name and number, which a small teacher's own do not.
         document = [(i, sentence) for i, sentence in focus if i < len(candidates)]
-        made = self._echoes(document, candidates, unit.source.subject)
+        made = self.echo_pairs(document, candidates, unit.source.subject)
         outcome.generated += len(made)  # made by rule, kept or dropped like the teacher's
         echoes = work.add(made)
         work.add((yield from self._paraphrased(shown, [(p, self.paraphrases) for p in echoes], known, pool,
@@ -366,7 +366,7 @@ class KnowledgeGenerator:
         outcome.facts = {candidates[i]: work.report(i) for i in unit.answers}
         return outcome
 
-    def _echoes(self, sentences: list[tuple[int, str]], candidates: list[str], subject: str) -> list[dict[str, Any]]:
+    def echo_pairs(self, sentences: list[tuple[int, str]], candidates: list[str], subject: str) -> list[dict[str, Any]]:
         """An echo question (sdg.facts) for each term of each answer but the subject of its sentence."""
         from ilabdesk.documents.chunk import split_sentences
 
