@@ -95,7 +95,8 @@ def document_questions(
     """Steps for `Teacher.run` that return (rows for eval_<leaf>.jsonl, why facts got none).
 
     Three times `limit` facts are tried, since many get no rewording far enough from every
-    echo question; of those that do, `limit` are kept, spread over the document."""
+    echo question; of those that do, `limit` are kept, spread over the document. Each fact gets
+    half of its CANDIDATES rewordings first and the rest only when none of those was usable."""
     topic = generator.topic
     seed = unit_seed(run_seed, generator.leaf, "heldout")
     picks = []
@@ -105,31 +106,28 @@ def document_questions(
             # what training will ask of this sentence: the held-out wording keeps apart from it
             echoes = [p["question"] for p in generator.echo_pairs([(index, facts[index])], facts, subject)]
             picks.append((index, term, echo, echoes))
-    prompts = [generator.paraphrase_prompt(window(facts, index, 60), echo) for index, _, echo, _ in picks]
-    replies = yield json_ask(prompts * CANDIDATES, QUESTION, [seed + r for r in range(CANDIDATES) for _ in picks],
-                             max_tokens=80, temperature=1.0)
     rng = random.Random(seed)
     found, dropped = [], {}
-    for k, (index, term, echo, echoes) in enumerate(picks):
-        sentence = facts[index]
-        best, best_similarity, reason = None, HELD_OUT_SIMILARITY, "unparsable"
-        for question in [r["question"] for r in replies[k::len(picks)] if r]:
-            nearest = max((similarity(question, t) for t in [*trained, *echoes]), default=0.0)
-            why = generator.paraphrase_problem(question, echo, sentence, window(facts, index, 60), term.text)
-            if why:
-                reason = why
-            elif not _ASKS[term.kind].search(question):
-                reason = "does_not_ask_for_the_fact"
-            elif not points_at(question, facts, index):
-                reason = "question_about_other_sentence"
-            elif nearest >= HELD_OUT_SIMILARITY:
-                reason = "too_close_to_a_training_question"
-            elif nearest < best_similarity:
-                best, best_similarity = question, nearest
-        if best is None:
-            dropped[reason] = dropped.get(reason, 0) + 1
-            continue
-        found.append((index, term, best, best_similarity))
+    # A fact's requests go together, so llama.cpp reads its passage once for all of them.
+    tried = 0
+    for count in (CANDIDATES // 2, CANDIDATES - CANDIDATES // 2):
+        prompts = [generator.paraphrase_prompt(window(facts, index, 60), echo) for index, _, echo, _ in picks]
+        replies = yield json_ask([p for p in prompts for _ in range(count)], QUESTION,
+                                 [seed + tried + r for _ in picks for r in range(count)], max_tokens=80, temperature=1.0)
+        tried += count
+        left, reasons = [], {}
+        for k, (index, term, echo, echoes) in enumerate(picks):
+            questions = [r["question"] for r in replies[k * count:(k + 1) * count] if r]
+            best, reason = _best_rewording(generator, questions, facts, index, term, echo, [*trained, *echoes])
+            if best is None:
+                left.append((index, term, echo, echoes))
+                reasons[index] = reason
+            else:
+                found.append((index, term, *best))
+        picks = left
+    for index in (p[0] for p in picks):
+        dropped[reasons[index]] = dropped.get(reasons[index], 0) + 1
+    found.sort(key=lambda f: f[0])
     # facts no seed states first, as pick_facts ordered them
     fresh = [f for f in found if facts[f[0]] not in seeded]
     chosen = _spread(fresh, limit)
@@ -146,6 +144,28 @@ def document_questions(
             },
         })
     return rows, dropped
+
+
+def _best_rewording(generator: KnowledgeGenerator, questions: list[str], facts: list[str], index: int, term: Term,
+                    echo: str, avoid: list[str]) -> tuple[tuple[str, float] | None, str]:
+    """((question, its similarity to the nearest of `avoid`) of the candidate furthest from them,
+    or None, why the last candidate was refused)."""
+    sentence = facts[index]
+    best, best_similarity, reason = None, HELD_OUT_SIMILARITY, "unparsable"
+    for question in questions:
+        nearest = max((similarity(question, t) for t in avoid), default=0.0)
+        why = generator.paraphrase_problem(question, echo, sentence, window(facts, index, 60), term.text)
+        if why:
+            reason = why
+        elif not _ASKS[term.kind].search(question):
+            reason = "does_not_ask_for_the_fact"
+        elif not points_at(question, facts, index):
+            reason = "question_about_other_sentence"
+        elif nearest >= HELD_OUT_SIMILARITY:
+            reason = "too_close_to_a_training_question"
+        elif nearest < best_similarity:
+            best, best_similarity = question, nearest
+    return (None if best is None else (best, best_similarity)), reason
 
 
 def _spread(items: list[Any], room: int) -> list[Any]:

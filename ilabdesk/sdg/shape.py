@@ -26,7 +26,10 @@ in the context).
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import json
+import random
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -223,6 +226,51 @@ def context_dates(context: str) -> list[str]:
     found += [(int(d), m, int(y)) for m, d, y in _MONTH_DAY.findall(context)]
     dates = [f"{y:04d}-{MONTHS.index(m.lower()) + 1:02d}-{d:02d}" for d, m, y in found if 1 <= d <= 31]
     return list(dict.fromkeys(dates))
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def redated(context: str, answer: str, keys: list[str], rng: random.Random) -> tuple[str, str] | None:
+    """The sample with its one written-out date moved to another day drawn from `rng`: in the
+    context in the same wording ("14 April 2025" -> "3 October 2025", a weekday before it
+    recomputed) and in the answer's date `keys` as YYYY-MM-DD. None when the context's date is not
+    the answer's, is not the only one, or a weekday elsewhere would contradict the new day.
+
+    Why: a small student that sees twenty dates learns to copy digits, not months into numbers
+    (it wrote 2025-10-03 for 31 October); the same samples on other days teach the conversion
+    for every month, which the teacher's few contexts do not."""
+    matches = [*_DAY_MONTH.finditer(context), *_MONTH_DAY.finditer(context)]
+    parsed = parse_object(answer)
+    values = {parsed.get(k) for k in keys} if keys and parsed else set()
+    if len(matches) != 1 or len(values) != 1 or context_dates(context) != list(values):
+        return None
+    match = matches[0]
+    before = context[: match.start()]
+    weekday = re.search(r"\b(" + "|".join(_WEEKDAYS) + r"),? $", before, re.I)
+    elsewhere = words(before[: weekday.start()] if weekday else before) + words(context[match.end():])
+    if any(w in elsewhere for w in _WEEKDAYS):
+        return None
+    old = next(iter(values))
+    year = int(old[:4]) + rng.choice((-1, 0, 0, 1))
+    number = rng.choice([m for m in range(1, 13) if m != int(old[5:7])])
+    day = datetime.date(year, number, rng.randint(1, calendar.monthrange(year, number)[1]))  # the 29th to 31st too
+    written = match.group(0)
+    old_month = next(m for m in match.groups() if m and not m.isdigit())
+    new_month = MONTHS[number - 1].capitalize() if old_month[0].isupper() else MONTHS[number - 1]
+    text = written.replace(old_month, new_month, 1)
+    text = re.sub(r"\b[0-9]{1,2}(?=st|nd|rd|th|\b)(st|nd|rd|th)?",
+                  lambda m: f"{day.day}{_ordinal(day.day) if m.group(1) else ''}",
+                  text.replace(str(int(old[:4])), str(year)), count=1)
+    if weekday:
+        name = _WEEKDAYS[day.weekday()]
+        name = name.capitalize() if weekday.group(1)[0].isupper() else name
+        before = before[: weekday.start(1)] + name + before[weekday.end(1):]
+    return before + text + context[match.end():], answer.replace(old, day.isoformat())
+
+
+def _ordinal(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
 
 
 def _grounded_keys(objects: list[dict[str, Any]], contexts: list[str | None]) -> tuple[dict[str, int], list[str]]:

@@ -14,7 +14,10 @@ unit of work is one seed example; for each of its attempts:
   the seeds took from their context limited to pieces of this context
   (sdg.shape); the answer must have that shape, and for a grounded skill
   its names and numbers must come from its context;
-- with a judge (bigger teachers), the teacher judges task and answer.
+- with a judge (bigger teachers), the teacher judges task and answer;
+- where the answers take their date from the context, each example (the
+  seed's and the kept new ones) is copied on REDATED other days, without
+  the teacher (`shape.redated`): the conversion is then taught on every month.
 
 The seeds themselves are samples too (weighted up in the recipe): they are
 the user's own examples of the task. Prompts of one unit differ only in which
@@ -24,12 +27,13 @@ run stays reproducible from `--seed`.
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.knowledge import Dedup, SeedExample, UnitOutcome, unit_seed
 from ilabdesk.sdg.prompts import json_text, render
-from ilabdesk.sdg.shape import Shape, context_dates, infer_shape, shared_instruction
+from ilabdesk.sdg.shape import Shape, context_dates, infer_shape, redated, shared_instruction
 from ilabdesk.sdg.teacher import Ask, Steps, json_ask, object_schema, text_ask, text_field, verdict_ask
 from ilabdesk.sdg.text import key_terms, similarity, words
 
@@ -37,6 +41,7 @@ CONTEXT = object_schema(context=text_field())
 QUESTION = object_schema(question=text_field())
 COPY = 0.7  # word-set similarity above which a new context or task copies a seed's
 ROUNDS = 3  # rounds of asking for new inputs until a unit has its `attempts`
+REDATED = 2  # copies of each example on other days, where the answer's date comes from the context
 
 
 def common_opening(texts: list[str]) -> str:
@@ -221,8 +226,24 @@ class SkillGenerator:
                 base + 4,
             )
             answered = self._filter(answered, verdicts, "pair_rejected", outcome)
-        outcome.pairs = answered
+        outcome.pairs = answered + self._redated(seed, answered, random.Random(base + 6))
         return outcome
+
+    def _redated(self, seed: SeedExample, answered: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
+        """REDATED copies of the seed's examples and of the kept new ones, each on another day
+        (`redated`), where the answers take their date from the context."""
+        if not (self.grounded and self.shape.dates):
+            return []
+        pairs = [{"question": q, "answer": a, "context": seed.context} for q, a in seed.qas] + answered
+        out = []
+        for pair in pairs:
+            for _ in range(REDATED):
+                moved = redated(pair["context"], pair["answer"], self.shape.dates, rng)
+                # another value may have held the old date ("May 2022" as an item): then it is no longer grounded
+                if moved and self.shape.check(moved[1], moved[0])[0]:
+                    out.append({**pair, "context": moved[0], "answer": moved[1], "origin": "redated",
+                                "source": self.user_turn(pair["question"], pair["context"])})
+        return out
 
     def new_inputs(self, seed: SeedExample, attempts: range, base: int, avoid: list[dict[str, Any]],
                    outcome: UnitOutcome) -> Steps:
@@ -258,15 +279,22 @@ class SkillGenerator:
     def commit(self, seed: SeedExample, outcome: UnitOutcome) -> UnitOutcome:
         """The samples of the unit: the seed's own examples, then its pairs, in the plan's order of
         units; a task that near-copies one of a unit committed meanwhile (units run side by side)
-        is dropped here (a shared instruction is told apart by its context)."""
+        is dropped here (a shared instruction is told apart by its context), and so are its copies
+        on other days, which are otherwise kept: they are near-copies by design."""
         pairs = [{"question": q, "answer": a, "context": seed.context if self.grounded else None, "origin": "seed"}
                  for q, a in seed.qas]
+        kept = {self.user_turn(p["question"], p["context"]) for p in pairs}
         for item in outcome.pairs:
             key = self.user_turn(item["question"], item["context"])
+            if item.get("origin") == "redated":
+                if item["source"] in kept:
+                    pairs.append(item)
+                continue
             if self.dedup.is_duplicate(key):
                 outcome.dropped["duplicate"] += 1
                 continue
             self.dedup.add(key)
+            kept.add(key)
             outcome.kept += 1
             pairs.append({**item, "origin": "generated"})
         for item in pairs:

@@ -9,7 +9,7 @@ import pytest
 
 from ilabdesk.sdg.knowledge import SeedExample
 from ilabdesk.sdg.prompts import load_prompts
-from ilabdesk.sdg.skills import SkillGenerator
+from ilabdesk.sdg.skills import REDATED, SkillGenerator
 from ilabdesk.sdg.teacher import Teacher
 
 
@@ -72,6 +72,16 @@ def test_json_answers_take_their_values_from_their_context(teacher):
         context, answer = sample["metadata"]["context"], json.loads(sample["messages"][1]["content"])
         assert list(answer) == ["recipient", "date", "items"] and answer["date"] in context_dates(context)
         assert answer["recipient"] in context_spans(context, 3)
+    # each example is copied on other days, the seed's too, the date moved in context and answer alike
+    copies = [s for s in outcome.samples if s["metadata"]["origin"] == "redated"]
+    assert len(copies) <= REDATED * (1 + len(made))
+    seed_copies = [s for s in copies if s["metadata"]["context"].startswith("Parcel for Hanna Holt: two spanners")]
+    assert len(seed_copies) == REDATED and len({s["metadata"]["context"] for s in seed_copies}) == REDATED
+    for sample in copies:
+        answer = json.loads(sample["messages"][1]["content"])
+        assert context_dates(sample["metadata"]["context"]) == [answer["date"]]
+    assert all(json.loads(s["messages"][1]["content"])["recipient"] == "Hanna Holt" for s in seed_copies)
+    assert outcome.kept == len(made)
     trained = [{"question": s["metadata"]["question"], "context": s["metadata"]["context"]} for s in outcome.samples]
     rows, _ = teacher.run_one(skill_inputs(generator, trained, 2, run_seed=3))
     for row in rows:

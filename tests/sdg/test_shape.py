@@ -1,8 +1,10 @@
 """The shape of a skill's seed answers: inferred, turned into a schema per context, and checked."""
 
+import datetime
 import json
+import random
 
-from ilabdesk.sdg.shape import context_dates, infer_shape, shared_instruction
+from ilabdesk.sdg.shape import context_dates, infer_shape, redated, shared_instruction
 from ilabdesk.sdg.skills import common_opening
 
 CONTEXTS = [
@@ -61,3 +63,22 @@ def test_dates_and_shared_instructions():
     assert shared_instruction(same) == same[0]
     assert shared_instruction(["Write a haiku about rain.", "Summarise the text in one line."]) is None
 
+
+
+def test_a_sample_moved_to_another_day_keeps_context_and_answer_in_step():
+    rng = random.Random(0)
+    moved = [redated(CONTEXTS[0], ANSWERS[0], ["date"], rng) for _ in range(12)]
+    for context, answer in moved:
+        value = json.loads(answer)
+        assert context_dates(context) == [value["date"]] and value["date"][5:7] != "03"
+        assert value["recipient"] == "Hanna Holt" and context.startswith("Parcel for Hanna Holt: two spanners")
+    assert len({json.loads(a)["date"][5:7] for _, a in moved}) >= 4  # spread over the months
+    # a weekday just before the date follows it; the wording of the date is kept
+    context, answer = redated("The fair opens on Saturday, February 3rd, 2024 at noon.", '{"date": "2024-02-03"}',
+                              ["date"], rng)
+    day = datetime.date.fromisoformat(json.loads(answer)["date"])
+    assert f"on {day:%A}, {day:%B} {day.day}" in context and context_dates(context) == [day.isoformat()]
+    # nothing to move: two dates, a date the answer does not take, a weekday elsewhere
+    assert redated("Sent 2 May 2025, due 9 May 2025.", '{"date": "2025-05-02"}', ["date"], rng) is None
+    assert redated("Sent 2 May 2025.", '{"date": "2025-05-03"}', ["date"], rng) is None
+    assert redated("Sent 2 May 2025; we meet again on Friday.", '{"date": "2025-05-02"}', ["date"], rng) is None

@@ -64,7 +64,7 @@ def test_mlx_computes_what_torch_computes_for_each_architecture(variant, tiny_mo
     from ilabdesk.training.mlx_backend import MLXTrainer
 
     folder = tiny_models(variant)["hf"]
-    ids = [1, 400, 500, 600, 700, 800, 900, 1000]
+    ids = [1, 40, 150, 220, 260, 310, 350, 399]  # within the tiny Gemma 2's 400-piece vocabulary
     trainer = MLXTrainer(folder, TrainConfig(backend="mlx", precision="fp32", rank=4, alpha=8))
     got = np.array(trainer.model(mx.array([ids]))[0].astype(mx.float32))
     with torch.no_grad():

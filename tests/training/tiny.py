@@ -2,7 +2,8 @@
 
 Tests train and convert them in seconds; because they share the embedded
 model's vocabulary and chat template, llama.cpp can load their GGUFs and the
-same prompts tokenize the same way everywhere. `VARIANTS` are the
+same prompts tokenize the same way everywhere. The Gemmas have a SentencePiece
+vocabulary of their own, as Gemma's, which llama.cpp's converter needs. `VARIANTS` are the
 architectures (and rotary scalings) a GGUF base can be trained from.
 """
 
@@ -21,20 +22,26 @@ LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "hi
 # Phi-4-mini's LongRoPE factors for the tiny model's six rotary pairs (a quarter of each head has none)
 PHI4_ROPE = {"rope_type": "longrope", "short_factor": [1.0, 1.05, 1.1, 1.2, 1.4, 1.6],
              "long_factor": [1.0, 1.5, 2.5, 4.0, 6.0, 8.0]}
+# Gemma 3's chat template, shortened: a system message opens the first user turn
+GEMMA_TEMPLATE = (
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{% set first = messages[0]['content'] | trim + '\\n\\n' %}"
+    "{% set turns = messages[1:] %}{% else %}{% set first = '' %}{% set turns = messages %}{% endif %}"
+    "{% for m in turns %}{{ '<start_of_turn>' + ('model' if m['role'] == 'assistant' else m['role']) + '\\n' "
+    "+ (first if loop.first else '') + m['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}")
 VARIANTS = ("llama", "llama3", "qwen3", "gemma2", "gemma3", "phi3", "phi4")
-GGUF_ARCH = {"llama": "llama", "qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3"}
 
 
 def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     """A random small model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
     a Llama with Llama 3's rotary scaling, a Qwen3 (Q/K norms, a head wider than hidden / heads),
-    a Gemma 2 (norms around the layers, soft-capped logits, windowed and global layers in turn) or a
-    Gemma 3 (Q/K norms too, five windowed layers and a global one, each kind with its own rotary base,
-    the global one's positions scaled as in Gemma 3 4B and up), a Phi-3 (Q/K/V and gate/up fused into one
-    projection each) or a Phi-4-mini (rotary embeddings on three quarters of each head, LongRoPE)."""
+    a Gemma 2 (built by `tiny_spm_dir`, with a SentencePiece vocabulary) or a Gemma 3 (Q/K norms too,
+    five windowed layers and a global one, each kind with its own rotary base, the global one's
+    positions scaled as in Gemma 3 4B and up), a Phi-3 (Q/K/V and gate/up fused into one projection
+    each) or a Phi-4-mini (rotary embeddings on three quarters of each head, LongRoPE)."""
     import torch
-    from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig,
-                              LlamaForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
+    from transformers import (Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, Phi3Config,
+                              Phi3ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
 
     from ilabdesk.gguf.reader import read_gguf
     from ilabdesk.gguf.tokenizer import write_tokenizer
@@ -52,8 +59,7 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     if variant == "qwen3":
         model = Qwen3ForCausalLM(Qwen3Config(**common, head_dim=32))
     elif variant == "gemma2":
-        model = Gemma2ForCausalLM(Gemma2Config(**common, head_dim=32, query_pre_attn_scalar=32, sliding_window=512,
-                                               attn_logit_softcapping=50.0, final_logit_softcapping=30.0))
+        return tiny_spm_dir(folder, "gemma2", seed)
     elif variant == "gemma3":
         common.pop("rope_theta")
         model = Gemma3ForCausalLM(Gemma3TextConfig(**{**common, "num_hidden_layers": 6}, head_dim=32,
@@ -69,13 +75,7 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
                                                             "partial_rotary_factor": 0.75, "factor": 4.0}))
     else:
         model = LlamaForCausalLM(LlamaConfig(**common, rope_scaling=LLAMA3_ROPE if variant == "llama3" else None))
-    with torch.no_grad():  # larger weights than the default init, so outputs depend on the prompt
-        for name, p in model.named_parameters():
-            if p.ndim == 2:
-                p.normal_(0, 0.08)
-            elif "norm" in name:
-                p.uniform_(-0.5, 0.5) if variant.startswith("gemma") else p.uniform_(0.5, 1.5)  # Gemma: 1 + w
-    model.save_pretrained(str(folder))
+    _widened(model, variant).save_pretrained(str(folder))
     write_tokenizer(meta, gguf_path, folder)
     if variant.startswith("phi"):  # a byte-level BPE vocabulary, as Phi-4's: llama.cpp's converter reads its class
         config = json.loads((folder / "tokenizer_config.json").read_text())
@@ -83,15 +83,30 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     return folder
 
 
-def tiny_spm_dir(folder: Path) -> Path:
-    """A tiny Gemma 3 folder whose vocabulary is a SentencePiece model trained here, laid out as Gemma's:
-    runs of spaces are pieces of their own ("▁▁" in tokenizer.model, "  " in tokenizer_config.json's
-    added tokens), and the chat turns are control tokens. llama.cpp's converter makes an SPM GGUF of it."""
+def _widened(model, variant: str):
+    """`model` with larger weights than the default init, so its outputs depend on the prompt."""
+    import torch
+
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.ndim == 2:
+                p.normal_(0, 0.08)
+            elif "norm" in name:
+                p.uniform_(-0.5, 0.5) if variant.startswith("gemma") else p.uniform_(0.5, 1.5)  # Gemma: 1 + w
+    return model
+
+
+def tiny_spm_dir(folder: Path, variant: str = "gemma3", seed: int = 0) -> Path:
+    """A tiny Gemma 3 (or, with `variant` "gemma2", a Gemma 2: norms around the layers, soft-capped
+    logits, windowed and global layers in turn) folder whose vocabulary is a SentencePiece model
+    trained here, laid out as Gemma's: runs of spaces are pieces of their own ("▁▁" in
+    tokenizer.model, "  " in tokenizer_config.json's added tokens), and the chat turns are control
+    tokens. llama.cpp's converter makes an SPM GGUF of it."""
     import io
 
     import sentencepiece
     import torch
-    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+    from transformers import Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig
 
     document = next((Path(__file__).parents[2] / "benchmarks/data/knowledge/kelderwick/documents").iterdir())
     lines = [line for line in document.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -110,23 +125,26 @@ def tiny_spm_dir(folder: Path) -> Path:
         decoder[str(pieces.piece_to_id(name))] = {"content": name, "special": True}
     (folder / "tokenizer_config.json").write_text(json.dumps({
         "tokenizer_class": "GemmaTokenizer", "added_tokens_decoder": decoder, "bos_token": "<s>", "eos_token": "</s>",
-        "add_bos_token": True}))
-    torch.manual_seed(0)
-    Gemma3ForCausalLM(Gemma3TextConfig(
-        vocab_size=pieces.vocab_size(), hidden_size=TINY["hidden"], intermediate_size=TINY["ffn"], num_hidden_layers=2,
-        num_attention_heads=TINY["heads"], num_key_value_heads=TINY["kv_heads"], head_dim=32, pad_token_id=0,
-        eos_token_id=1, bos_token_id=2)).save_pretrained(str(folder))
+        "add_bos_token": True, "chat_template": GEMMA_TEMPLATE}))
+    torch.manual_seed(seed)
+    common = dict(vocab_size=pieces.vocab_size(), hidden_size=TINY["hidden"], intermediate_size=TINY["ffn"],
+                  num_hidden_layers=2, num_attention_heads=TINY["heads"], num_key_value_heads=TINY["kv_heads"],
+                  head_dim=32, pad_token_id=0, eos_token_id=1, bos_token_id=2)
+    if variant == "gemma2":
+        model = _widened(Gemma2ForCausalLM(Gemma2Config(**common, query_pre_attn_scalar=32, sliding_window=512,
+                                                        attn_logit_softcapping=50.0, final_logit_softcapping=30.0)),
+                         variant)
+    else:
+        model = Gemma3ForCausalLM(Gemma3TextConfig(**common))
+    model.save_pretrained(str(folder))
     return folder
 
 
 def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
     """The tiny HF folder as an F32 GGUF written by llama.cpp's converter (without the chat template
-    unless `template`). Gemma 2's converter wants a SentencePiece tokenizer.model, which the tiny model
-    (SmolLM2's BPE vocabulary) lacks: its GGUF is written the converter's way by `emulated_gguf`."""
+    unless `template`)."""
     from ilabdesk.gguf.convert_hf import hf_folder_to_gguf
 
-    if json.loads((hf_dir / "config.json").read_text())["model_type"] == "gemma2":
-        return emulated_gguf(hf_dir, out, template)
     if template:
         return hf_folder_to_gguf(hf_dir, out, "f32")
     bare = out.with_name(out.stem + "-bare-hf")
@@ -136,52 +154,3 @@ def tiny_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
     (bare / "tokenizer_config.json").write_text(json.dumps(config))
     return hf_folder_to_gguf(bare, out, "f32")
 
-
-def emulated_gguf(hf_dir: Path, out: Path, template: bool = True) -> Path:
-    """The tiny HF folder as an F32 GGUF laid out as llama.cpp's converter does, with the SmolLM2
-    GGUF's tokenizer metadata (without its chat template unless `template`)."""
-    import gguf
-    import numpy as np
-
-    from ilabdesk.gguf.export import merged_tensors, write_model_gguf
-    from ilabdesk.gguf.metadata import llama3_rope_freqs
-    from ilabdesk.gguf.reader import Value, read_gguf
-    from ilabdesk.models.default import default_model_path
-
-    config = json.loads((hf_dir / "config.json").read_text())
-    arch = GGUF_ARCH[config["model_type"]]
-    head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
-    rope = config.get("rope_parameters") or {}
-    theta = rope.get("full_attention", rope).get("rope_theta") or config.get("rope_theta")
-    source = read_gguf(default_model_path())
-    fields = {k: v for k, v in source.fields.items()
-              if k.startswith("tokenizer.") and (template or k != "tokenizer.chat_template")}
-    u32, f32 = gguf.GGUFValueType.UINT32, gguf.GGUFValueType.FLOAT32
-    fields.update({
-        "general.name": Value("tiny-test", gguf.GGUFValueType.STRING),
-        f"{arch}.block_count": Value(config["num_hidden_layers"], u32),
-        f"{arch}.context_length": Value(config["max_position_embeddings"], u32),
-        f"{arch}.embedding_length": Value(config["hidden_size"], u32),
-        f"{arch}.feed_forward_length": Value(config["intermediate_size"], u32),
-        f"{arch}.attention.head_count": Value(config["num_attention_heads"], u32),
-        f"{arch}.attention.head_count_kv": Value(config["num_key_value_heads"], u32),
-        f"{arch}.attention.key_length": Value(head_dim, u32),
-        f"{arch}.attention.value_length": Value(head_dim, u32),
-        f"{arch}.rope.freq_base": Value(float(theta), f32),
-        f"{arch}.attention.layer_norm_rms_epsilon": Value(1e-5, f32),
-        f"{arch}.rope.dimension_count": Value(head_dim, u32),
-        f"{arch}.vocab_size": Value(config["vocab_size"], u32),
-    })
-    if arch.startswith("gemma"):
-        fields[f"{arch}.attention.sliding_window"] = Value(config["sliding_window"], u32)
-    full = rope.get("full_attention", {})
-    if full.get("rope_type") == "linear":
-        fields[f"{arch}.rope.scaling.type"] = Value("linear", gguf.GGUFValueType.STRING)
-        fields[f"{arch}.rope.scaling.factor"] = Value(float(full["factor"]), f32)
-    for key in ("attn_logit_softcapping", "final_logit_softcapping"):
-        if config.get(key):
-            fields[f"{arch}.{key}"] = Value(float(config[key]), f32)
-    extra = {}
-    if rope.get("rope_type") == "llama3":  # the converter keeps only the per-pair divisors
-        extra["rope_freqs.weight"] = np.array(llama3_rope_freqs(rope, float(theta), head_dim), dtype=np.float32)
-    return write_model_gguf(out, arch, fields, merged_tensors(hf_dir, None), "F32", extra=extra)
