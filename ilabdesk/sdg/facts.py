@@ -20,7 +20,8 @@ from ilabdesk.sdg.text import NUMBER_WORDS, STOPWORDS, words
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = "|".join(m.capitalize() for m in MONTHS)
 _DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH})|(?:{_MONTH}) \d{{1,2}}(?:st|nd|rd|th)?)\b(?: \d{{4}})?")
-_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+WEEKDAYS = ("monday tuesday wednesday thursday friday saturday sunday").split()
+_DAYS = "|".join(d.capitalize() for d in WEEKDAYS)
 # "the last Sunday of September", "every Friday", "on Wednesdays": a day, not a name
 _WEEKDAY = re.compile(rf"\b(?:(?:first|second|third|fourth|last) )?(?:{_DAYS})s?(?: (?:of|in) (?:{_MONTH}))?\b")
 _YEAR = re.compile(r"(?<![\d.,])\b(1[0-9]{3}|20[0-9]{2})s?\b(?![.,]\d)")

@@ -34,7 +34,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ilabdesk.sdg.facts import MONTHS
+from ilabdesk.sdg.facts import MONTHS, WEEKDAYS
 from ilabdesk.sdg.text import STOPWORDS, content_words, key_terms, words
 
 FORMATS = {
@@ -228,9 +228,6 @@ def context_dates(context: str) -> list[str]:
     return list(dict.fromkeys(dates))
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 def redated(context: str, answer: str, keys: list[str], rng: random.Random) -> tuple[str, str] | None:
     """The sample with its one written-out date moved to another day drawn from `rng`: in the
     context in the same wording ("14 April 2025" -> "3 October 2025", a weekday before it
@@ -247,9 +244,9 @@ def redated(context: str, answer: str, keys: list[str], rng: random.Random) -> t
         return None
     match = matches[0]
     before = context[: match.start()]
-    weekday = re.search(r"\b(" + "|".join(_WEEKDAYS) + r"),? $", before, re.I)
+    weekday = re.search(r"\b(" + "|".join(WEEKDAYS) + r"),? $", before, re.I)
     elsewhere = words(before[: weekday.start()] if weekday else before) + words(context[match.end():])
-    if any(w in elsewhere for w in _WEEKDAYS):
+    if any(w in elsewhere for w in WEEKDAYS):
         return None
     old = next(iter(values))
     year = int(old[:4]) + rng.choice((-1, 0, 0, 1))
@@ -263,7 +260,7 @@ def redated(context: str, answer: str, keys: list[str], rng: random.Random) -> t
                   lambda m: f"{day.day}{_ordinal(day.day) if m.group(1) else ''}",
                   text.replace(str(int(old[:4])), str(year)), count=1)
     if weekday:
-        name = _WEEKDAYS[day.weekday()]
+        name = WEEKDAYS[day.weekday()]
         name = name.capitalize() if weekday.group(1)[0].isupper() else name
         before = before[: weekday.start(1)] + name + before[weekday.end(1):]
     return before + text + context[match.end():], answer.replace(old, day.isoformat())

@@ -39,6 +39,8 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     five windowed layers and a global one, each kind with its own rotary base, the global one's
     positions scaled as in Gemma 3 4B and up), a Phi-3 (Q/K/V and gate/up fused into one projection
     each) or a Phi-4-mini (rotary embeddings on three quarters of each head, LongRoPE)."""
+    if variant == "gemma2":
+        return tiny_spm_dir(folder, "gemma2", seed)
     import torch
     from transformers import (Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, Phi3Config,
                               Phi3ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
@@ -58,8 +60,6 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     )
     if variant == "qwen3":
         model = Qwen3ForCausalLM(Qwen3Config(**common, head_dim=32))
-    elif variant == "gemma2":
-        return tiny_spm_dir(folder, "gemma2", seed)
     elif variant == "gemma3":
         common.pop("rope_theta")
         model = Gemma3ForCausalLM(Gemma3TextConfig(**{**common, "num_hidden_layers": 6}, head_dim=32,
