@@ -21,7 +21,13 @@ context's pieces or dates, so a small teacher picks the answer out of the
 context instead of writing one. `Shape.check` says whether an answer has the
 shape and, for a grounded skill, whether its names and numbers come from the
 context (a date written 2025-08-16 counts when its day, month and year are
-in the context).
+in the context) and its span values stand in it. A span key's values also
+have *forms* all its seed values share (a name, lower case, no digits,
+several words, a whole phrase): the teacher may pick only such pieces, and
+`Shape.check_sample` holds training samples to them.
+
+Two copies of a grounded sample need no teacher: `redated` moves it to
+another day, `refilled` puts another answer's span values in its places.
 """
 
 from __future__ import annotations
@@ -93,6 +99,7 @@ class Shape:
     notes: list[str] = field(default_factory=list)  # what was inferred, in words, for the summary
     spans: dict[str, int] = field(default_factory=dict)  # span key -> the most words a seed value has
     dates: list[str] = field(default_factory=list)  # date keys
+    forms: dict[str, list[str]] = field(default_factory=dict)  # span key -> the FORMS all its seed values have
 
     def schema_for(self, context: str | None) -> dict[str, Any] | None:
         """The JSON schema for an answer about `context`: span and date keys limited to what it holds."""
@@ -103,8 +110,9 @@ class Shape:
             pieces = context_spans(context, longest + 1)
             rule = schema["properties"][key]
             target = rule["items"] if rule.get("type") == "array" else rule
-            if pieces:
-                target["enum"] = pieces
+            fitting = [p for p in pieces if has_forms(p, self.forms.get(key, []))]
+            if fitting or pieces:
+                target["enum"] = fitting or pieces
         found = context_dates(context)
         for key in self.dates:
             if found:
@@ -132,6 +140,8 @@ class Shape:
                 x for v in value.values() if isinstance(v, list) for x in v if isinstance(x, str)]
             if context is not None and not all(grounded_value(t, context) for t in texts):
                 return False, "answer_not_grounded"
+            if context is not None and not all(x.lower() in context.lower() for x in self._span_values(value)):
+                return False, "answer_not_from_the_context"
             return True, ""
         n_words = len(words(answer))
         if not self.min_words <= n_words <= self.max_words:
@@ -146,6 +156,25 @@ class Shape:
             return False, "answer_not_grounded"
         return True, ""
 
+    def check_sample(self, answer: str, context: str | None = None) -> tuple[bool, str]:
+        """`check`, and for a training sample also: each span value has the forms all the seeds'
+        values have (`value_forms`), and no span value repeats or holds another (an item listed
+        twice, a title given as the borrower too). Not for scoring a model's answer: "Dubai" is a
+        fine place although every seed's place had two words; a teacher's "The" is no recipient."""
+        ok, reason = self.check(answer, context)
+        if ok and self.kind == "json" and context is not None:
+            value = parse_object(answer.strip()) or {}
+            if not all(has_forms(x, self.forms.get(k, [])) for k in self.spans for x in self._span_values(value, k)):
+                return False, "answer_value_unlike_the_seeds"
+            texts = [x.lower() for x in self._span_values(value)]
+            if any(a in b for i, a in enumerate(texts) for j, b in enumerate(texts) if i != j):
+                return False, "answer_values_overlap"  # "Clockmaker's Daughter" as borrower of "The Clockmaker's Daughter"
+        return ok, reason
+
+    def _span_values(self, value: dict[str, Any], key: str | None = None) -> list[str]:
+        """The texts of the span keys (of `key` only, when given) in a parsed answer."""
+        found = [value.get(k) for k in ([key] if key else self.spans)]
+        return [x for v in found for x in (v if isinstance(v, list) else [v]) if isinstance(x, str)]
 
     def score(self, question: str, answer: str, context: str | None, task_opening: str = "") -> tuple[bool, str]:
         """(right, why not) for an answer to a held-out input: the shape check, and the content: a
@@ -201,6 +230,27 @@ def grounded_value(value: str, context: str) -> bool:
             month_name in context_words or month_name[:3] in context_words or month.lstrip("0") in numbers)
     terms = key_terms(value) | {w for w in words(value) if w[0].isdigit()}
     return terms <= _known(context)
+
+
+_JOINERS = {"a", "an", "the", "and", "or", "but", "of", "to", "for", "from", "in", "on", "at", "by", "with", "as"}
+FORMS = {
+    "a name": lambda v: all(w[:1].isupper() and w.lower() not in _JOINERS for w in v.split()),
+    "lower case": lambda v: v[:1].islower(),
+    "no digits": lambda v: not re.search(r"[0-9]", v),
+    "several words": lambda v: len(v.split()) >= 2,
+    "a whole phrase": lambda v: bool(v.split()) and v.split()[-1].lower().strip(".,;:'\"") not in _JOINERS,
+}
+
+
+def value_forms(values: list[str]) -> list[str]:
+    """The FORMS every seed value of one span key has: recipients all names of several words, items
+    all lower-case whole phrases ("two spanners"). A generated value must have them too, so "May 2022"
+    is no item, "The" no recipient and "a box of" no item."""
+    return [name for name, test in FORMS.items() if values and all(test(v) for v in values)]
+
+
+def has_forms(value: str, forms: list[str]) -> bool:
+    return all(FORMS[name](value) for name in forms)
 
 
 def context_spans(context: str, longest: int) -> list[str]:
@@ -266,6 +316,51 @@ def redated(context: str, answer: str, keys: list[str], rng: random.Random) -> t
     return before + text + context[match.end():], answer.replace(old, day.isoformat())
 
 
+_NAME_RUN = re.compile(r"\b[A-Z][\w'-]*(?: [A-Z][\w'-]*)+")
+
+
+def _other_names(context: str, values: list[str]) -> list[str]:
+    """The runs of two or more capitalised words in `context` that are not answer `values` and hold
+    none (a sender, an organiser), each once."""
+    runs = [m.group(0) for m in _NAME_RUN.finditer(context)]
+    return [r for r in dict.fromkeys(runs) if context.count(r) == 1 and not any(v in r or r in v for v in values)]
+
+
+def refilled(context: str, answer: str, donor_context: str, donor: str, keys: list[str]) -> tuple[str, str] | None:
+    """The sample with the values of its span `keys` swapped for another sample's (`donor` about
+    `donor_context`), in the context where they stood and in the answer, and the context's other
+    names swapped for the donor context's: "Parcel for Hanna Holt from Brightwell Tools: two
+    spanners and a cordless drill" becomes "Parcel for Marek Doyle from Fernhill Pottery: six blue
+    mugs and a teapot". None when a value does not stand exactly once in the context, a list has
+    another length, or a donor's value is in the context already.
+
+    Why: a small student that sees each recipient in one sentence learns names, not where the
+    recipient stands ("Grace Mbeki received … from Circuit Corner" gave "Circuit Corner"); the
+    user's own contexts refilled with other values, beside other names that are not the answer,
+    teach the slot (mention replacement, Dai and Adel 2020), and the answer is right by
+    construction, whoever wrote the donor."""
+    mine, theirs = parse_object(answer), parse_object(donor)
+    if not (mine and theirs and keys):
+        return None
+    pairs: list[tuple[str, str]] = []
+    for key in keys:
+        old = mine.get(key) if isinstance(mine.get(key), list) else [mine.get(key)]
+        new = theirs.get(key) if isinstance(theirs.get(key), list) else [theirs.get(key)]
+        if len(old) != len(new) or not all(isinstance(x, str) and x for x in [*old, *new]):
+            return None
+        pairs += zip(old, new)
+    if any(context.count(old) != 1 or new.lower() in context.lower() for old, new in pairs):
+        return None
+    others = [n for n in _other_names(donor_context, [new for _, new in pairs]) if n.lower() not in context.lower()]
+    pairs += zip(_other_names(context, [old for old, _ in pairs]), others)
+    text = context
+    for number, (old, _) in enumerate(pairs):  # through markers, so a new value is never replaced again
+        text = text.replace(old, f"\0{number}\0")
+    for number, (_, new) in enumerate(pairs):
+        text = text.replace(f"\0{number}\0", new)
+    return text, json.dumps({k: theirs[k] if k in keys else v for k, v in mine.items()}, ensure_ascii=False)
+
+
 def _ordinal(day: int) -> str:
     return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
 
@@ -307,7 +402,10 @@ def infer_shape(answers: list[str], contexts: list[str | None] | None = None) ->
                           if r.get("pattern") == p]
                 spans, dates = _grounded_keys(objects, contexts or [])
                 notes += [f"{k} taken from the context" for k in [*spans, *dates]]
-                return Shape("json", schema, notes=notes, spans=spans, dates=dates)
+                forms = {k: value_forms([x for o in objects for x in (o[k] if isinstance(o[k], list) else [o[k]])])
+                         for k in spans}
+                notes += [f"{k} as {', '.join(f)}" for k, f in forms.items() if f]
+                return Shape("json", schema, notes=notes, spans=spans, dates=dates, forms=forms)
     lengths = [len(words(a)) for a in answers] or [1]
     shape = Shape("text", min_words=max(1, int(min(lengths) * 0.5)), max_words=int(max(lengths) * 1.6) + 5)
     firsts = {" ".join(words(a)[:1]) for a in answers}

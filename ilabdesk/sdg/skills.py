@@ -17,7 +17,11 @@ unit of work is one seed example; for each of its attempts:
 - with a judge (bigger teachers), the teacher judges task and answer;
 - where the answers take their date from the context, each example (the
   seed's and the kept new ones) is copied on REDATED other days, without
-  the teacher (`shape.redated`): the conversion is then taught on every month.
+  the teacher (`shape.redated`): the conversion is then taught on every month;
+- where they take names or phrases from it, the seed's context is copied
+  REFILLED times with other examples' values in their places
+  (`shape.refilled`), on another day too: the student learns where a value
+  stands, not which names the seeds use.
 
 The seeds themselves are samples too (weighted up in the recipe): they are
 the user's own examples of the task. Prompts of one unit differ only in which
@@ -33,7 +37,7 @@ from typing import Any
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.knowledge import Dedup, SeedExample, UnitOutcome, unit_seed
 from ilabdesk.sdg.prompts import json_text, render
-from ilabdesk.sdg.shape import Shape, context_dates, infer_shape, redated, shared_instruction
+from ilabdesk.sdg.shape import Shape, context_dates, infer_shape, redated, refilled, shared_instruction
 from ilabdesk.sdg.teacher import Ask, Steps, json_ask, object_schema, text_ask, text_field, verdict_ask
 from ilabdesk.sdg.text import key_terms, similarity, words
 
@@ -42,6 +46,7 @@ QUESTION = object_schema(question=text_field())
 COPY = 0.7  # word-set similarity above which a new context or task copies a seed's
 ROUNDS = 3  # rounds of asking for new inputs until a unit has its `attempts`
 REDATED = 2  # copies of each example on other days, where the answer's date comes from the context
+REFILLED = 6  # copies of each seed example with other examples' values, where the answer takes them from the context
 
 
 def common_opening(texts: list[str]) -> str:
@@ -209,7 +214,7 @@ class SkillGenerator:
         answered = []
         for item, reply in zip(items, replies):
             answer = (reply or "").strip()
-            ok, reason = self.shape.check(answer, item["context"] if self.grounded else None)
+            ok, reason = self.shape.check_sample(answer, item["context"] if self.grounded else None)
             if not ok:
                 outcome.dropped[reason] += 1
             elif similarity(answer, item["question"]) > 0.8:
@@ -226,23 +231,39 @@ class SkillGenerator:
                 base + 4,
             )
             answered = self._filter(answered, verdicts, "pair_rejected", outcome)
-        outcome.pairs = answered + self._redated(seed, answered, random.Random(base + 6))
+        outcome.pairs = answered + self._copies(seed, answered, random.Random(base + 6))
         return outcome
 
-    def _redated(self, seed: SeedExample, answered: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
-        """REDATED copies of the seed's examples and of the kept new ones, each on another day
-        (`redated`), where the answers take their date from the context."""
-        if not (self.grounded and self.shape.dates):
+    def _copies(self, seed: SeedExample, answered: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
+        """Copies made without the teacher, for a grounded skill: REDATED of the seed's examples and
+        of the kept new ones on other days (`redated`); REFILLED of the seed's examples with the
+        values of the other seeds' and the kept new answers (`refilled`), each on another day."""
+        if not self.grounded:
             return []
-        pairs = [{"question": q, "answer": a, "context": seed.context} for q, a in seed.qas] + answered
+        own = [{"question": q, "answer": a, "context": seed.context} for q, a in seed.qas]
+        donors = [(s.context, a) for s in self.seeds if s.id != seed.id for _, a in s.qas]
+        donors += [(p["context"], p["answer"]) for p in answered]
+        rng.shuffle(donors)
         out = []
-        for pair in pairs:
-            for _ in range(REDATED):
-                moved = redated(pair["context"], pair["answer"], self.shape.dates, rng)
-                # another value may have held the old date ("May 2022" as an item): then it is no longer grounded
-                if moved and self.shape.check(moved[1], moved[0])[0]:
-                    out.append({**pair, "context": moved[0], "answer": moved[1], "origin": "redated",
-                                "source": self.user_turn(pair["question"], pair["context"])})
+
+        def add(pair: dict[str, Any], context: str, answer: str, origin: str) -> bool:
+            # another value may have held a moved piece ("May 2022" as an item): then it is no longer grounded
+            ok = self.shape.check_sample(answer, context)[0]
+            if ok:
+                out.append({**pair, "context": context, "answer": answer, "origin": origin,
+                            "source": self.user_turn(pair["question"], pair["context"])})
+            return ok
+
+        for pair in own + answered:
+            for _ in range(REDATED if self.shape.dates else 0):
+                if moved := redated(pair["context"], pair["answer"], self.shape.dates, rng):
+                    add(pair, *moved, "redated")
+        for pair in own if self.shape.spans else []:
+            made = 0
+            for donor_context, donor in donors:
+                if made < REFILLED and (swapped := refilled(pair["context"], pair["answer"], donor_context, donor,
+                                                            list(self.shape.spans))):
+                    made += add(pair, *(redated(*swapped, self.shape.dates, rng) or swapped), "refilled")
         return out
 
     def new_inputs(self, seed: SeedExample, attempts: range, base: int, avoid: list[dict[str, Any]],
@@ -280,13 +301,13 @@ class SkillGenerator:
         """The samples of the unit: the seed's own examples, then its pairs, in the plan's order of
         units; a task that near-copies one of a unit committed meanwhile (units run side by side)
         is dropped here (a shared instruction is told apart by its context), and so are its copies
-        on other days, which are otherwise kept: they are near-copies by design."""
+        (on other days, refilled), which are otherwise kept: they are near-copies by design."""
         pairs = [{"question": q, "answer": a, "context": seed.context if self.grounded else None, "origin": "seed"}
                  for q, a in seed.qas]
         kept = {self.user_turn(p["question"], p["context"]) for p in pairs}
         for item in outcome.pairs:
             key = self.user_turn(item["question"], item["context"])
-            if item.get("origin") == "redated":
+            if item.get("origin") in ("redated", "refilled"):
                 if item["source"] in kept:
                     pairs.append(item)
                 continue

@@ -9,7 +9,7 @@ import pytest
 
 from ilabdesk.sdg.knowledge import SeedExample
 from ilabdesk.sdg.prompts import load_prompts
-from ilabdesk.sdg.skills import REDATED, SkillGenerator
+from ilabdesk.sdg.skills import REDATED, REFILLED, SkillGenerator
 from ilabdesk.sdg.teacher import Teacher
 
 
@@ -81,6 +81,14 @@ def test_json_answers_take_their_values_from_their_context(teacher):
         answer = json.loads(sample["messages"][1]["content"])
         assert context_dates(sample["metadata"]["context"]) == [answer["date"]]
     assert all(json.loads(s["messages"][1]["content"])["recipient"] == "Hanna Holt" for s in seed_copies)
+    # the seed's context is also refilled with other answers' recipients and items, on another day
+    refills = [s for s in outcome.samples if s["metadata"]["origin"] == "refilled"]
+    assert refills and len(refills) <= REFILLED
+    for sample in refills:
+        context, answer = sample["metadata"]["context"], json.loads(sample["messages"][1]["content"])
+        assert context.startswith(f"Parcel for {answer['recipient']}: {answer['items'][0]} and a cordless drill")
+        assert answer["recipient"] != "Hanna Holt"
+        assert generator.shape.check_sample(sample["messages"][1]["content"], context) == (True, "")
     assert outcome.kept == len(made)
     trained = [{"question": s["metadata"]["question"], "context": s["metadata"]["context"]} for s in outcome.samples]
     rows, _ = teacher.run_one(skill_inputs(generator, trained, 2, run_seed=3))

@@ -4,7 +4,7 @@ import datetime
 import json
 import random
 
-from ilabdesk.sdg.shape import context_dates, infer_shape, redated, shared_instruction
+from ilabdesk.sdg.shape import context_dates, infer_shape, redated, refilled, shared_instruction
 from ilabdesk.sdg.skills import common_opening
 
 CONTEXTS = [
@@ -23,10 +23,14 @@ def test_a_json_shape_with_formats_and_values_from_the_context():
     assert shape.kind == "json" and shape.schema["required"] == ["recipient", "date", "items"]
     assert shape.schema["properties"]["date"]["pattern"] == r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
     assert shape.spans == {"recipient": 2, "items": 3} and shape.dates == ["date"]
+    assert shape.forms == {"recipient": ["a name", "no digits", "several words", "a whole phrase"],
+                           "items": ["lower case", "no digits", "several words", "a whole phrase"]}
     schema = shape.schema_for(NEW)
     assert schema["properties"]["date"]["enum"] == ["2025-04-04"]
     assert "Ada Kovac" in schema["properties"]["recipient"]["enum"]
+    assert "for Ada Kovac" not in schema["properties"]["recipient"]["enum"]
     assert "two flower pots" in schema["properties"]["items"]["items"]["enum"]
+    assert "April 4" not in schema["properties"]["items"]["items"]["enum"]
     assert all(piece in NEW for piece in schema["properties"]["recipient"]["enum"])
 
 
@@ -39,6 +43,16 @@ def test_the_check_holds_answers_to_the_shape_and_the_context():
     assert shape.check(json.dumps({**good, "recipient": "Bob Stone"}), NEW) == (False, "answer_not_grounded")
     assert shape.check(json.dumps({**good, "note": "x"}), NEW) == (False, "answer_extra_keys")
     assert shape.check("Ada Kovac got a can.", NEW) == (False, "answer_not_json")
+    # values of a span key are pieces of the context
+    assert shape.check(json.dumps({**good, "items": ["can two flower"]}), NEW) == (False, "answer_not_from_the_context")
+    # a training sample's values also have the forms of the seeds' values; a model's answer is not held to them
+    assert shape.check_sample(json.dumps(good), NEW) == (True, "")
+    for unlike in ({"recipient": "Delivered"}, {"recipient": "for Ada Kovac"}, {"items": ["April 4"]},
+                   {"items": ["a watering can and"]}, {"items": ["two flower pots", "two flower pots"]}):
+        assert shape.check_sample(json.dumps({**good, **unlike}), NEW)[1] in (
+            "answer_value_unlike_the_seeds", "answer_values_overlap")
+    assert shape.check_sample(json.dumps({**good, "items": ["a watering can", "watering can"]}), NEW)[1] == "answer_values_overlap"
+    assert shape.check(json.dumps({**good, "recipient": "Delivered"}), NEW) == (True, "")
     # a held-out answer must also say something of its context
     assert shape.score("Turn this into JSON.", json.dumps(good), NEW) == (True, "")
 
@@ -82,3 +96,24 @@ def test_a_sample_moved_to_another_day_keeps_context_and_answer_in_step():
     assert redated("Sent 2 May 2025, due 9 May 2025.", '{"date": "2025-05-02"}', ["date"], rng) is None
     assert redated("Sent 2 May 2025.", '{"date": "2025-05-03"}', ["date"], rng) is None
     assert redated("Sent 2 May 2025; we meet again on Friday.", '{"date": "2025-05-02"}', ["date"], rng) is None
+
+
+def test_a_sample_refilled_with_another_answers_values_keeps_the_sentence_and_swaps_the_slots():
+    keys = ["recipient", "items"]
+    donor = '{"recipient": "Marek Doyle", "date": "2024-06-03", "items": ["six blue mugs"]}'
+    host = '{"recipient": "Hanna Holt", "date": "2025-03-12", "items": ["a cordless drill"]}'
+    context, answer = refilled(CONTEXTS[0], host, CONTEXTS[1], donor, keys)
+    assert context == "Parcel for Marek Doyle: two spanners and six blue mugs, delivered on 12 March 2025."
+    assert json.loads(answer) == {"recipient": "Marek Doyle", "date": "2025-03-12", "items": ["six blue mugs"]}
+    assert infer_shape(ANSWERS, CONTEXTS).check_sample(answer, context) == (True, "")
+    # the other names of the context (a sender) take the donor context's, so the slot is taught, not the name
+    context, answer = refilled("Parcel for Ann Lee from Brightwell Tools: a drill.", '{"to": "Ann Lee"}',
+                               "Bob Ray got a lamp from Quayside Books.", '{"to": "Bob Ray"}', ["to"])
+    assert context == "Parcel for Bob Ray from Quayside Books: a drill." and json.loads(answer) == {"to": "Bob Ray"}
+    # a value swapped into the place of another is not swapped again
+    context, answer = refilled("Ann met Bob.", '{"a": "Ann", "b": "Bob"}', "", '{"a": "Bob Lane", "b": "Cy"}', ["a", "b"])
+    assert context == "Bob Lane met Cy." and json.loads(answer) == {"a": "Bob Lane", "b": "Cy"}
+    # nothing to swap: lists of other lengths, a value that is not in the context once, a donor value there already
+    assert refilled(CONTEXTS[0], ANSWERS[0], CONTEXTS[1], donor, keys) is None
+    assert refilled("Hanna Holt and Hanna Holt: a drill.", host, CONTEXTS[1], donor, keys) is None
+    assert refilled("Parcel for Hanna Holt from Marek Doyle: a cordless drill.", host, CONTEXTS[1], donor, keys) is None
