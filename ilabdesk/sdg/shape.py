@@ -65,6 +65,11 @@ def parse_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _as_list(value: Any) -> list[Any]:
+    """A list value as it is, any other as a list of one: a key holds one text or a list of them."""
+    return value if isinstance(value, list) else [value]
+
+
 def _value_schema(values: list[Any]) -> dict[str, Any] | None:
     """One JSON schema for the values one key takes across the seeds; None when they disagree."""
     if all(isinstance(v, bool) for v in values):
@@ -136,8 +141,7 @@ class Shape:
             ok, reason = _matches(value, self.schema or {})
             if not ok:
                 return False, reason
-            texts = [v for v in value.values() if isinstance(v, str)] + [
-                x for v in value.values() if isinstance(v, list) for x in v if isinstance(x, str)]
+            texts = [x for v in value.values() for x in _as_list(v) if isinstance(x, str)]
             if context is not None and not all(grounded_value(t, context) for t in texts):
                 return False, "answer_not_grounded"
             if context is not None and not all(x.lower() in context.lower() for x in self._span_values(value)):
@@ -173,8 +177,7 @@ class Shape:
 
     def _span_values(self, value: dict[str, Any], key: str | None = None) -> list[str]:
         """The texts of the span keys (of `key` only, when given) in a parsed answer."""
-        found = [value.get(k) for k in ([key] if key else self.spans)]
-        return [x for v in found for x in (v if isinstance(v, list) else [v]) if isinstance(x, str)]
+        return [x for k in ([key] if key else self.spans) for x in _as_list(value.get(k)) if isinstance(x, str)]
 
     def score(self, question: str, answer: str, context: str | None, task_opening: str = "") -> tuple[bool, str]:
         """(right, why not) for an answer to a held-out input: the shape check, and the content: a
@@ -344,8 +347,7 @@ def refilled(context: str, answer: str, donor_context: str, donor: str, keys: li
         return None
     pairs: list[tuple[str, str]] = []
     for key in keys:
-        old = mine.get(key) if isinstance(mine.get(key), list) else [mine.get(key)]
-        new = theirs.get(key) if isinstance(theirs.get(key), list) else [theirs.get(key)]
+        old, new = _as_list(mine.get(key)), _as_list(theirs.get(key))
         if len(old) != len(new) or not all(isinstance(x, str) and x for x in [*old, *new]):
             return None
         pairs += zip(old, new)
@@ -376,7 +378,7 @@ def _grounded_keys(objects: list[dict[str, Any]], contexts: list[str | None]) ->
             if all(v in context_dates(c) for v, c in zip(values, contexts)):
                 dates.append(key)
             continue
-        lists = [v if isinstance(v, list) else [v] for v in values]
+        lists = [_as_list(v) for v in values]
         if all(isinstance(x, str) and x.lower() in c.lower() for items, c in zip(lists, contexts) for x in items):
             spans[key] = max(len(x.split()) for items in lists for x in items)
     return spans, dates
@@ -402,8 +404,7 @@ def infer_shape(answers: list[str], contexts: list[str | None] | None = None) ->
                           if r.get("pattern") == p]
                 spans, dates = _grounded_keys(objects, contexts or [])
                 notes += [f"{k} taken from the context" for k in [*spans, *dates]]
-                forms = {k: value_forms([x for o in objects for x in (o[k] if isinstance(o[k], list) else [o[k]])])
-                         for k in spans}
+                forms = {k: value_forms([x for o in objects for x in _as_list(o[k])]) for k in spans}
                 notes += [f"{k} as {', '.join(f)}" for k, f in forms.items() if f]
                 return Shape("json", schema, notes=notes, spans=spans, dates=dates, forms=forms)
     lengths = [len(words(a)) for a in answers] or [1]
