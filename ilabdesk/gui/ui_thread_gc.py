@@ -8,10 +8,12 @@ a validation task while the leaf form rebuilt. So while a window is open,
 automatic collection is off and a timer on the UI thread collects each
 generation when its count passes the usual threshold (pyqtgraph does the same).
 
-What survives a full collection is frozen (`gc.freeze`): it is long-lived by
-then, and scanning the whole heap again took the UI thread up to 150 ms at a
-time once a chat model was loaded. Later full collections look only at what
-is newer; closing the last window unfreezes everything again.
+What exists when a window opens (every imported module, Qt's bindings) and
+what survives a full collection later is frozen (`gc.freeze`): it is
+long-lived, and scanning the whole heap took the UI thread 150 ms at a time
+once a chat model was loaded, over 300 ms in a process that had imported
+torch and transformers. Full collections look only at what is newer; closing
+the last window unfreezes everything again.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class UiThreadCollector(QObject):
         self._active = True
         _holders += 1
         gc.disable()
+        gc.freeze()
         self.timer = QTimer(self)
         self.timer.setInterval(INTERVAL_MS)
         self.timer.timeout.connect(self.collect_due)
