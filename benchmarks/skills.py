@@ -5,8 +5,9 @@
 SOURCE is a made-up skill leaf laid out like resources/sample (taxonomy/ and a
 heldout.yaml of inputs never shown to SDG, each with the values a right answer
 holds). The default is benchmarks/data/skills/deliveries (the leaf ilabdesk
-was tuned on); benchmarks/data/skills/events and .../loans are check leaves
-nobody tunes on. One `ilabdesk run` with the defaults (embedded model as teacher and
+was tuned on); benchmarks/data/skills/events, .../loans and .../vet are check
+leaves nobody tunes on (vet's single-word pet names and two names per note
+were written after the current code). One `ilabdesk run` with the defaults (embedded model as teacher and
 student), then base and tuned (the fused quantized GGUF) answer every input,
 greedy, asked as the seeds are; an answer is right when it is one JSON
 object with exactly the expected keys, the expected text values (a date as
