@@ -7,8 +7,8 @@ heldout.yaml of inputs never shown to SDG, each with the values a right answer
 holds). The default is benchmarks/data/skills/deliveries (the leaf ilabdesk
 was tuned on); benchmarks/data/skills/events, .../loans and .../vet are check
 leaves nobody tunes on (vet's single-word pet names and two names per note
-were written after the current code). One `ilabdesk run` with the defaults (embedded model as teacher and
-student), then base and tuned (the fused quantized GGUF) answer every input,
+were written after the current code). One `ilabdesk run` with the defaults
+(embedded model as teacher and student), then base and tuned (the fused quantized GGUF) answer every input,
 greedy, asked as the seeds are; an answer is right when it is one JSON
 object with exactly the expected keys, the expected text values (a date as
 YYYY-MM-DD) and every expected list item named. Also printed: the app's own
