@@ -24,7 +24,8 @@ from ilabdesk.sdg.dataset import REPLAY, DatasetDir, UnitRecord, dataset_name
 from ilabdesk.sdg.facts import document_subject, terms_of
 from ilabdesk.sdg.heldout import document_questions as document_questions_steps
 from ilabdesk.sdg.heldout import skill_inputs as skill_inputs_steps
-from ilabdesk.sdg.knowledge import Dedup, KnowledgeGenerator, SeedExample, Source, plan_units
+from ilabdesk.sdg.knowledge import KnowledgeGenerator, Source, plan_units
+from ilabdesk.sdg.units import Dedup, SeedExample
 from ilabdesk.sdg.prompts import load_prompts, model_family
 from ilabdesk.sdg.shape import Shape, infer_shape
 from ilabdesk.sdg.skills import SkillGenerator

@@ -35,9 +35,8 @@ and the answer stays word for word true to the document.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ilabdesk.chat.engine import Message
@@ -45,21 +44,13 @@ from ilabdesk.sdg.prompts import json_text, render
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
 from ilabdesk.sdg.facts import echo_for, leading_subject, terms_of
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
-                               window, words)
+                               window)
+from ilabdesk.sdg.units import Dedup, SeedExample, UnitOutcome, unit_seed
 
 QUESTION = object_schema(question=text_field())
 # A training question this similar (word sets) to one of the evaluation's document questions is dropped.
 HELD_OUT_SIMILARITY = 0.6
 QUESTION_ANSWER = object_schema(question=text_field(), answer=text_field())
-
-
-@dataclass
-class SeedExample:
-    """One seed example of a leaf: its context (if any) and its Q&A pairs."""
-
-    id: str
-    context: str | None
-    qas: list[tuple[str, str]]
 
 
 @dataclass
@@ -81,19 +72,6 @@ class KnowledgeUnit:
     source: Source
     seed: SeedExample
     answers: list[int]  # indices into the source's candidate sentences
-
-
-@dataclass
-class UnitOutcome:
-    """What a unit produced: its pairs (until committed), then its samples; generated and dropped (by reason)."""
-
-    pairs: list[dict[str, Any]] = field(default_factory=list)
-    samples: list[dict[str, Any]] = field(default_factory=list)
-    generated: int = 0
-    kept: int = 0
-    dropped: Counter = field(default_factory=Counter)
-    # per document sentence the unit taught: {"questions": kept, "dropped": {reason: n}} (coverage)
-    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class _UnitWork:
@@ -140,33 +118,6 @@ class _UnitWork:
 
     def report(self, index: int) -> dict[str, Any]:
         return {"questions": self.count[index], "dropped": dict(self.why.get(index, {}))}
-
-
-def unit_seed(run_seed: int, leaf: str, unit: str) -> int:
-    """A seed for one unit, independent of which units ran before: resumed runs match fresh ones."""
-    digest = hashlib.sha256(f"{run_seed}:{leaf}:{unit}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
-
-
-class Dedup:
-    """Near-duplicate question filter (word-set Jaccard similarity)."""
-
-    def __init__(self, threshold: float = 0.85) -> None:
-        self.threshold = threshold
-        self.seen: list[str] = []
-        self._exact: set[str] = set()
-
-    def _key(self, question: str) -> str:
-        return " ".join(words(question))
-
-    def is_duplicate(self, question: str, also: list[str] = ()) -> bool:
-        if self._key(question) in self._exact or any(self._key(q) == self._key(question) for q in also):
-            return True
-        return any(similarity(question, other) >= self.threshold for other in [*self.seen, *also])
-
-    def add(self, question: str) -> None:
-        self.seen.append(question)
-        self._exact.add(self._key(question))
 
 
 def plan_units(sources: list[Source], seeds: list[SeedExample]) -> list[KnowledgeUnit]:

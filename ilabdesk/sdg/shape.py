@@ -37,6 +37,7 @@ import datetime
 import json
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -281,11 +282,22 @@ def context_dates(context: str) -> list[str]:
     return list(dict.fromkeys(dates))
 
 
-def redated(context: str, answer: str, keys: list[str], rng: random.Random) -> tuple[str, str] | None:
-    """The sample with its one written-out date moved to another day drawn from `rng`: in the
-    context in the same wording ("14 April 2025" -> "3 October 2025", a weekday before it
-    recomputed) and in the answer's date `keys` as YYYY-MM-DD. None when the context's date is not
-    the answer's, is not the only one, or a weekday elsewhere would contradict the new day.
+def day_rounds(rng: random.Random) -> Iterator[int]:
+    """Days of the month 1 to 31, shuffled anew each round: copies moved to these days see each
+    day as often as any other, the 30th and 31st (which a student wrote as "03") included."""
+    while True:
+        days = list(range(1, 32))
+        rng.shuffle(days)
+        yield from days
+
+
+def redated(context: str, answer: str, keys: list[str], rng: random.Random,
+            day_of_month: int | None = None) -> tuple[str, str] | None:
+    """The sample with its one written-out date moved to another day drawn from `rng` (on
+    `day_of_month` when given, in a month that has it): in the context in the same wording
+    ("14 April 2025" -> "3 October 2025", a weekday before it recomputed) and in the answer's date
+    `keys` as YYYY-MM-DD. None when the context's date is not the answer's, is not the only one,
+    or a weekday elsewhere would contradict the new day.
 
     Why: a small student that sees twenty dates learns to copy digits, not months into numbers
     (it wrote 2025-10-03 for 31 October); the same samples on other days teach the conversion
@@ -303,8 +315,9 @@ def redated(context: str, answer: str, keys: list[str], rng: random.Random) -> t
         return None
     old = next(iter(values))
     year = int(old[:4]) + rng.choice((-1, 0, 0, 1))
-    number = rng.choice([m for m in range(1, 13) if m != int(old[5:7])])
-    day = datetime.date(year, number, rng.randint(1, calendar.monthrange(year, number)[1]))  # the 29th to 31st too
+    number = rng.choice([m for m in range(1, 13)
+                         if m != int(old[5:7]) and (day_of_month or 1) <= calendar.monthrange(year, m)[1]])
+    day = datetime.date(year, number, day_of_month or rng.randint(1, calendar.monthrange(year, number)[1]))
     written = match.group(0)
     old_month = next(m for m in match.groups() if m and not m.isdigit())
     new_month = MONTHS[number - 1].capitalize() if old_month[0].isupper() else MONTHS[number - 1]

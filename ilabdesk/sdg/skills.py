@@ -35,9 +35,9 @@ import random
 from typing import Any
 
 from ilabdesk.chat.engine import Message
-from ilabdesk.sdg.knowledge import Dedup, SeedExample, UnitOutcome, unit_seed
+from ilabdesk.sdg.units import Dedup, SeedExample, UnitOutcome, unit_seed
 from ilabdesk.sdg.prompts import json_text, render
-from ilabdesk.sdg.shape import Shape, context_dates, infer_shape, redated, refilled, shared_instruction
+from ilabdesk.sdg.shape import Shape, context_dates, day_rounds, infer_shape, redated, refilled, shared_instruction
 from ilabdesk.sdg.teacher import Ask, Steps, json_ask, object_schema, text_ask, text_field, verdict_ask
 from ilabdesk.sdg.text import key_terms, similarity, words
 
@@ -244,6 +244,7 @@ class SkillGenerator:
         donors = [(s.context, a) for s in self.seeds if s.id != seed.id for _, a in s.qas]
         donors += [(p["context"], p["answer"]) for p in answered]
         rng.shuffle(donors)
+        days = day_rounds(rng)
         out = []
 
         def add(pair: dict[str, Any], context: str, answer: str, origin: str) -> bool:
@@ -256,14 +257,14 @@ class SkillGenerator:
 
         for pair in own + answered:
             for _ in range(REDATED if self.shape.dates else 0):
-                if moved := redated(pair["context"], pair["answer"], self.shape.dates, rng):
+                if moved := redated(pair["context"], pair["answer"], self.shape.dates, rng, next(days)):
                     add(pair, *moved, "redated")
         for pair in own if self.shape.spans else []:
             made = 0
             for donor_context, donor in donors:
                 if made < REFILLED and (swapped := refilled(pair["context"], pair["answer"], donor_context, donor,
                                                             list(self.shape.spans))):
-                    made += add(pair, *(redated(*swapped, self.shape.dates, rng) or swapped), "refilled")
+                    made += add(pair, *(redated(*swapped, self.shape.dates, rng, next(days)) or swapped), "refilled")
         return out
 
     def new_inputs(self, seed: SeedExample, attempts: range, base: int, avoid: list[dict[str, Any]],

@@ -8,7 +8,8 @@ import pytest
 
 from ilabdesk.errors import UserError
 from ilabdesk.sdg.dataset import DatasetDir, UnitRecord
-from ilabdesk.sdg.knowledge import Dedup, SeedExample, Source, plan_units
+from ilabdesk.sdg.knowledge import Source, plan_units
+from ilabdesk.sdg.units import Dedup, SeedExample
 from ilabdesk.sdg.teacher import parse_json
 from ilabdesk.sdg.knowledge import QUESTION
 from ilabdesk.sdg.text import answer_candidates, check_question, facts_of, grounded, points_at, topic_words
@@ -169,7 +170,8 @@ def test_a_question_that_only_names_the_topic_is_dropped():
 
 def test_a_question_near_copying_one_committed_meanwhile_is_dropped_at_commit():
     """Units run side by side, so two may write the same question; the later unit in the plan loses it."""
-    from ilabdesk.sdg.knowledge import KnowledgeGenerator, KnowledgeUnit, UnitOutcome
+    from ilabdesk.sdg.knowledge import KnowledgeGenerator, KnowledgeUnit
+    from ilabdesk.sdg.units import UnitOutcome
     from ilabdesk.sdg.prompts import load_prompts
 
     generator = KnowledgeGenerator(load_prompts("smollm"), "x")

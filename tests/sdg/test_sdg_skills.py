@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ilabdesk.sdg.knowledge import SeedExample
+from ilabdesk.sdg.units import SeedExample
 from ilabdesk.sdg.prompts import load_prompts
 from ilabdesk.sdg.skills import REDATED, REFILLED, SkillGenerator
 from ilabdesk.sdg.teacher import Teacher

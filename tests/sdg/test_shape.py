@@ -4,7 +4,7 @@ import datetime
 import json
 import random
 
-from ilabdesk.sdg.shape import context_dates, infer_shape, redated, refilled, shared_instruction
+from ilabdesk.sdg.shape import context_dates, day_rounds, infer_shape, redated, refilled, shared_instruction
 from ilabdesk.sdg.skills import common_opening
 
 CONTEXTS = [
@@ -87,6 +87,13 @@ def test_a_sample_moved_to_another_day_keeps_context_and_answer_in_step():
         assert context_dates(context) == [value["date"]] and value["date"][5:7] != "03"
         assert value["recipient"] == "Hanna Holt" and context.startswith("Parcel for Hanna Holt: two spanners")
     assert len({json.loads(a)["date"][5:7] for _, a in moved}) >= 4  # spread over the months
+    # on a given day of the month, in a month that has it; every day as often as any other
+    days = day_rounds(rng)
+    drawn = [next(days) for _ in range(62)]
+    assert sorted(drawn) == sorted([*range(1, 32)] * 2) and drawn[:31] != drawn[31:]
+    for day in (30, 31, 29, 3):
+        value = json.loads(redated(CONTEXTS[0], ANSWERS[0], ["date"], rng, day)[1])["date"]
+        assert int(value[8:]) == day and value[5:7] != "03"
     # a weekday just before the date follows it; the wording of the date is kept
     context, answer = redated("The fair opens on Saturday, February 3rd, 2024 at noon.", '{"date": "2024-02-03"}',
                               ["date"], rng)

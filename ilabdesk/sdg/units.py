@@ -1,0 +1,66 @@
+"""What one unit of SDG work starts from and produces, shared by knowledge and skills SDG.
+
+A leaf's seed examples are split into units (knowledge: a chunk and a seed;
+skills: a seed). Each unit runs on its own seed, so a run resumed after a kill
+makes the samples a fresh run would; its outcome (kept pairs, samples, drop
+reasons) is committed to the journal at once; a leaf-wide duplicate filter
+keeps units from teaching one question twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ilabdesk.sdg.text import similarity, words
+
+
+@dataclass
+class SeedExample:
+    """One seed example of a leaf: its context (if any) and its Q&A pairs."""
+
+    id: str
+    context: str | None
+    qas: list[tuple[str, str]]
+
+
+@dataclass
+class UnitOutcome:
+    """What a unit produced: its pairs (until committed), then its samples; generated and dropped (by reason)."""
+
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    generated: int = 0
+    kept: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    # per document sentence the unit taught: {"questions": kept, "dropped": {reason: n}} (coverage)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def unit_seed(run_seed: int, leaf: str, unit: str) -> int:
+    """A seed for one unit, independent of which units ran before: resumed runs match fresh ones."""
+    digest = hashlib.sha256(f"{run_seed}:{leaf}:{unit}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+class Dedup:
+    """Near-duplicate question filter (word-set Jaccard similarity)."""
+
+    def __init__(self, threshold: float = 0.85) -> None:
+        self.threshold = threshold
+        self.seen: list[str] = []
+        self._exact: set[str] = set()
+
+    def _key(self, question: str) -> str:
+        return " ".join(words(question))
+
+    def is_duplicate(self, question: str, also: list[str] = ()) -> bool:
+        if self._key(question) in self._exact or any(self._key(q) == self._key(question) for q in also):
+            return True
+        return any(similarity(question, other) >= self.threshold for other in [*self.seen, *also])
+
+    def add(self, question: str) -> None:
+        self.seen.append(question)
+        self._exact.add(self._key(question))
