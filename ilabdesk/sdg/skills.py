@@ -17,7 +17,8 @@ unit of work is one seed example; for each of its attempts:
 - with a judge (bigger teachers), the teacher judges task and answer;
 - where the answers take their date from the context, each example (the
   seed's and the kept new ones) is copied on REDATED other days, without
-  the teacher (`shape.redated`): the conversion is then taught on every month;
+  the teacher (`shape.redated`), the days dealt out evenly (`day_rounds`):
+  the conversion is then taught on every month and day;
 - where they take names or phrases from it, the seed's context is copied
   REFILLED times with other examples' values in their places
   (`shape.refilled`), on another day too: the student learns where a value
@@ -45,7 +46,7 @@ CONTEXT = object_schema(context=text_field())
 QUESTION = object_schema(question=text_field())
 COPY = 0.7  # word-set similarity above which a new context or task copies a seed's
 ROUNDS = 3  # rounds of asking for new inputs until a unit has its `attempts`
-REDATED = 2  # copies of each example on other days, where the answer's date comes from the context
+REDATED = 4  # copies of each example on other days, where the answer's date comes from the context
 REFILLED = 6  # copies of each seed example with other examples' values, where the answer takes them from the context
 
 
