@@ -92,3 +92,15 @@ def test_user_questions_without_checkable_facts_are_refused(tmp_path):
 def test_general_items_have_one_fact_each():
     items = general_items()
     assert len(items) >= 10 and all(len(i.facts) == 1 for i in items)
+
+
+def test_the_replay_prompts_ask_none_of_the_general_questions():
+    """Replay trains on the student's answers to its prompts: one that asked a general question
+    would report training data as retention."""
+    from ilabdesk.sdg.replay import replay_prompts
+    from ilabdesk.sdg.text import similarity
+
+    prompts = replay_prompts(10_000)
+    assert len(prompts) == len(set(prompts)) == 200
+    for item in general_items():
+        assert all(similarity(item.question, p) < 0.8 for p in prompts), item.question
