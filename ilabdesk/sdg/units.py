@@ -3,8 +3,8 @@
 A leaf's seed examples are split into units (knowledge: a chunk and a seed;
 skills: a seed). Each unit runs on its own seed, so a run resumed after a kill
 makes the samples a fresh run would; its outcome (kept pairs, samples, drop
-reasons) is committed to the journal at once; a leaf-wide duplicate filter
-keeps units from teaching one question twice.
+reasons) is journalled when the unit is done (sdg.dataset); a leaf-wide
+duplicate filter keeps units from teaching one question twice.
 """
 
 from __future__ import annotations
