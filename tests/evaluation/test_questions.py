@@ -101,6 +101,6 @@ def test_the_replay_prompts_ask_none_of_the_general_questions():
     from ilabdesk.sdg.text import similarity
 
     prompts = replay_prompts(10_000)
-    assert len(prompts) == len(set(prompts)) == 200
+    assert len(prompts) == len(set(prompts)) >= 100
     for item in general_items():
         assert all(similarity(item.question, p) < 0.8 for p in prompts), item.question
