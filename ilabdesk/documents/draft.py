@@ -35,10 +35,10 @@ def draft_seed_examples(
     """Write `qna.draft.yaml` beside the leaf with up to `contexts` x `questions` Q&A drafted from `texts`."""
     from ilabdesk.documents.chunk import chunk_text
     from ilabdesk.sdg.knowledge import QUESTION, KnowledgeGenerator
-    from ilabdesk.sdg.units import SeedExample
     from ilabdesk.sdg.prompts import load_prompts, model_family
     from ilabdesk.sdg.teacher import Teacher
     from ilabdesk.sdg.text import answer_candidates, check_question, fact_score
+    from ilabdesk.sdg.units import SeedExample
 
     owns = engine is None
     if engine is None:

@@ -25,12 +25,12 @@ from ilabdesk.sdg.facts import document_subject, terms_of
 from ilabdesk.sdg.heldout import document_questions as document_questions_steps
 from ilabdesk.sdg.heldout import skill_inputs as skill_inputs_steps
 from ilabdesk.sdg.knowledge import KnowledgeGenerator, Source, plan_units
-from ilabdesk.sdg.units import Dedup, SeedExample
 from ilabdesk.sdg.prompts import load_prompts, model_family
 from ilabdesk.sdg.shape import Shape, infer_shape
 from ilabdesk.sdg.skills import SkillGenerator
 from ilabdesk.sdg.teacher import Teacher
 from ilabdesk.sdg.text import answer_candidates, facts_of, topic_words
+from ilabdesk.sdg.units import Dedup, SeedExample
 from ilabdesk.settings import load_config
 
 # Below this share of kept pairs, the run warns that the teacher or the seeds need attention.

@@ -34,10 +34,10 @@ from typing import Any
 from ilabdesk.documents.chunk import split_sentences
 from ilabdesk.sdg.facts import Term, echo_for, leading_subject, terms_of
 from ilabdesk.sdg.knowledge import HELD_OUT_SIMILARITY, QUESTION, KnowledgeGenerator
-from ilabdesk.sdg.units import UnitOutcome, unit_seed
 from ilabdesk.sdg.skills import SkillGenerator
 from ilabdesk.sdg.teacher import Steps, json_ask, text_ask
 from ilabdesk.sdg.text import points_at, similarity, window
+from ilabdesk.sdg.units import UnitOutcome, unit_seed
 
 CANDIDATES = 4  # the teacher's rewordings per fact; most copy their echo question
 _ASKS = {

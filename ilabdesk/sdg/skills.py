@@ -36,11 +36,11 @@ import random
 from typing import Any
 
 from ilabdesk.chat.engine import Message
-from ilabdesk.sdg.units import Dedup, SeedExample, UnitOutcome, unit_seed
 from ilabdesk.sdg.prompts import json_text, render
 from ilabdesk.sdg.shape import Shape, context_dates, day_rounds, infer_shape, redated, refilled, shared_instruction
 from ilabdesk.sdg.teacher import Ask, Steps, json_ask, object_schema, text_ask, text_field, verdict_ask
 from ilabdesk.sdg.text import key_terms, similarity, words
+from ilabdesk.sdg.units import Dedup, SeedExample, UnitOutcome, unit_seed
 
 CONTEXT = object_schema(context=text_field())
 QUESTION = object_schema(question=text_field())

@@ -9,10 +9,10 @@ import pytest
 from ilabdesk.errors import UserError
 from ilabdesk.sdg.dataset import DatasetDir, UnitRecord
 from ilabdesk.sdg.knowledge import Source, plan_units
-from ilabdesk.sdg.units import Dedup, SeedExample
 from ilabdesk.sdg.teacher import parse_json
 from ilabdesk.sdg.knowledge import QUESTION
 from ilabdesk.sdg.text import answer_candidates, check_question, facts_of, grounded, points_at, topic_words
+from ilabdesk.sdg.units import Dedup, SeedExample
 
 PASSAGE = (
     "Vellmora is a small island nation in the Quintal Sea. Its capital is Port Ambrel, a harbor city of "

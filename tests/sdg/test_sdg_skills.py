@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from ilabdesk.sdg.units import SeedExample
 from ilabdesk.sdg.prompts import load_prompts
 from ilabdesk.sdg.skills import REDATED, REFILLED, SkillGenerator
 from ilabdesk.sdg.teacher import Teacher
+from ilabdesk.sdg.units import SeedExample
 
 
 @pytest.fixture(scope="module")
