@@ -292,9 +292,9 @@ def day_rounds(rng: random.Random) -> Iterator[int]:
 
 
 def redated(context: str, answer: str, keys: list[str], rng: random.Random,
-            day_of_month: int | None = None) -> tuple[str, str] | None:
-    """The sample with its one written-out date moved to another day drawn from `rng` (on
-    `day_of_month` when given, in a month that has it): in the context in the same wording
+            day_of_month: int) -> tuple[str, str] | None:
+    """The sample with its one written-out date moved to `day_of_month` of another month and year
+    drawn from `rng` (a month that has that day): in the context in the same wording
     ("14 April 2025" -> "3 October 2025", a weekday before it recomputed) and in the answer's date
     `keys` as YYYY-MM-DD. None when the context's date is not the answer's, is not the only one,
     or a weekday elsewhere would contradict the new day.
@@ -316,8 +316,8 @@ def redated(context: str, answer: str, keys: list[str], rng: random.Random,
     old = next(iter(values))
     year = int(old[:4]) + rng.choice((-1, 0, 0, 1))
     number = rng.choice([m for m in range(1, 13)
-                         if m != int(old[5:7]) and (day_of_month or 1) <= calendar.monthrange(year, m)[1]])
-    day = datetime.date(year, number, day_of_month or rng.randint(1, calendar.monthrange(year, number)[1]))
+                         if m != int(old[5:7]) and day_of_month <= calendar.monthrange(year, m)[1]])
+    day = datetime.date(year, number, day_of_month)
     written = match.group(0)
     old_month = next(m for m in match.groups() if m and not m.isdigit())
     new_month = MONTHS[number - 1].capitalize() if old_month[0].isupper() else MONTHS[number - 1]

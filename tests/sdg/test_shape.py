@@ -81,28 +81,29 @@ def test_dates_and_shared_instructions():
 
 def test_a_sample_moved_to_another_day_keeps_context_and_answer_in_step():
     rng = random.Random(0)
-    moved = [redated(CONTEXTS[0], ANSWERS[0], ["date"], rng) for _ in range(12)]
+    days = day_rounds(rng)
+    moved = [redated(CONTEXTS[0], ANSWERS[0], ["date"], rng, next(days)) for _ in range(12)]
     for context, answer in moved:
         value = json.loads(answer)
         assert context_dates(context) == [value["date"]] and value["date"][5:7] != "03"
         assert value["recipient"] == "Hanna Holt" and context.startswith("Parcel for Hanna Holt: two spanners")
     assert len({json.loads(a)["date"][5:7] for _, a in moved}) >= 4  # spread over the months
-    # on a given day of the month, in a month that has it; every day as often as any other
-    days = day_rounds(rng)
-    drawn = [next(days) for _ in range(62)]
+    # on the given day of the month, in a month that has it; every day as often as any other
+    rounds = day_rounds(random.Random(1))
+    drawn = [next(rounds) for _ in range(62)]
     assert sorted(drawn) == sorted([*range(1, 32)] * 2) and drawn[:31] != drawn[31:]
     for day in (30, 31, 29, 3):
         value = json.loads(redated(CONTEXTS[0], ANSWERS[0], ["date"], rng, day)[1])["date"]
         assert int(value[8:]) == day and value[5:7] != "03"
     # a weekday just before the date follows it; the wording of the date is kept
     context, answer = redated("The fair opens on Saturday, February 3rd, 2024 at noon.", '{"date": "2024-02-03"}',
-                              ["date"], rng)
+                              ["date"], rng, 17)
     day = datetime.date.fromisoformat(json.loads(answer)["date"])
     assert f"on {day:%A}, {day:%B} {day.day}" in context and context_dates(context) == [day.isoformat()]
     # nothing to move: two dates, a date the answer does not take, a weekday elsewhere
-    assert redated("Sent 2 May 2025, due 9 May 2025.", '{"date": "2025-05-02"}', ["date"], rng) is None
-    assert redated("Sent 2 May 2025.", '{"date": "2025-05-03"}', ["date"], rng) is None
-    assert redated("Sent 2 May 2025; we meet again on Friday.", '{"date": "2025-05-02"}', ["date"], rng) is None
+    assert redated("Sent 2 May 2025, due 9 May 2025.", '{"date": "2025-05-02"}', ["date"], rng, 9) is None
+    assert redated("Sent 2 May 2025.", '{"date": "2025-05-03"}', ["date"], rng, 9) is None
+    assert redated("Sent 2 May 2025; we meet again on Friday.", '{"date": "2025-05-02"}', ["date"], rng, 9) is None
 
 
 def test_a_sample_refilled_with_another_answers_values_keeps_the_sentence_and_swaps_the_slots():
