@@ -43,6 +43,11 @@ MAX_PER_ANSWER = 12  # a sentence a seed states too is taught by two units: it m
 # embedded model and a leaf of ~330 Q&A (benchmarks/knowledge.py): 35 replay samples (9%) kept 66%
 # of the general questions the base answered; 25% of 35 repeated, 73%; 25% of 100 distinct, 90%.
 REPLAY_SHARE = 0.25
+# A skill phase replays only the first this many of them; a knowledge phase, all (200 bundled).
+# Measured (benchmarks/knowledge.py, benchmarks/skills.py): 200 distinct replay answers kept 30 of
+# solberg's 48 general answers where 100 kept 24 (one topic's facts leak into every answer),
+# but cost each skill leaf 1-5 of 48, also with 100 of the 200 drawn each epoch.
+SKILL_REPLAY = 100
 # A skill leaf's samples are repeated up to this many per epoch: a few dozen examples of a new
 # output format, seen three times, do not make a 135M student use it.
 MIN_SKILL_SAMPLES = 120
@@ -252,8 +257,8 @@ class DatasetDir:
 
     def write_recipe(self, knowledge: list[str], skills: list[str], replay: bool) -> Path:
         """Knowledge first, then skills with knowledge replayed at half weight; the student's
-        replay data in every phase, weighted to REPLAY_SHARE of it; a skill's samples repeated
-        up to MIN_SKILL_SAMPLES an epoch.
+        replay data in every phase, weighted to REPLAY_SHARE of it (a skill phase: its first
+        SKILL_REPLAY samples); a skill's samples repeated up to MIN_SKILL_SAMPLES an epoch.
 
         Replay keeps earlier learning from being forgotten: the knowledge while
         skills train, and everything the student knew while both do. Samples
@@ -269,14 +274,18 @@ class DatasetDir:
             path = self.path / name
             return sum(1 for line in path.open(encoding="utf-8") if line.strip()) if path.exists() else 0
 
-        def with_replay(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            """`entries` plus the replay file, weighted so it makes REPLAY_SHARE of the phase."""
+        def with_replay(entries: list[dict[str, Any]], first: int | None = None) -> list[dict[str, Any]]:
+            """`entries` plus the replay file (its `first` samples only, if given), weighted so it
+            makes REPLAY_SHARE of the phase."""
             replayed = lines(f"train_{REPLAY}.jsonl")
             if not replay or not entries or not replayed:
                 return entries
+            entry: dict[str, Any] = {"path": f"train_{REPLAY}.jsonl"}
+            if first is not None and first < replayed:
+                replayed = entry["first"] = first
             others = sum(lines(e["path"]) * e["weight"] for e in entries)
-            weight = max(1.0, round(REPLAY_SHARE / (1 - REPLAY_SHARE) * others / replayed, 2))
-            return [*entries, {"path": f"train_{REPLAY}.jsonl", "weight": weight}]
+            entry["weight"] = max(1.0, round(REPLAY_SHARE / (1 - REPLAY_SHARE) * others / replayed, 2))
+            return [*entries, entry]
 
         def leaf_files(names: list[str], weight: float, knowledge: bool) -> list[dict[str, Any]]:
             entries = []
@@ -296,7 +305,8 @@ class DatasetDir:
         phases = [
             {"name": "knowledge", "datasets": with_replay(leaf_files(knowledge, 1.0, True))},
             {"name": "skills",
-             "datasets": with_replay(leaf_files(skills, 1.0, False) + leaf_files(knowledge, 0.5, True)) if skills else []},
+             "datasets": with_replay(leaf_files(skills, 1.0, False) + leaf_files(knowledge, 0.5, True), SKILL_REPLAY)
+             if skills else []},
         ]
         path = self.path / "recipe.yaml"
         atomic_write_text(path, yaml.safe_dump({"phases": phases}, sort_keys=False))

@@ -20,7 +20,7 @@ from ilabdesk.chat.engine import ChatEngine
 from ilabdesk.cpu import free_cores
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
-from ilabdesk.sdg.dataset import REPLAY, DatasetDir, UnitRecord, dataset_name
+from ilabdesk.sdg.dataset import REPLAY, SKILL_REPLAY, DatasetDir, UnitRecord, dataset_name
 from ilabdesk.sdg.facts import document_subject, terms_of
 from ilabdesk.sdg.heldout import document_questions as document_questions_steps
 from ilabdesk.sdg.heldout import skill_inputs as skill_inputs_steps
@@ -177,7 +177,7 @@ def generate(
     retries: int = 2,
     document_questions: int = 20,
     skill_inputs: int = 10,
-    replay: int = 100,
+    replay: int = 200,
     student: str | None = None,
     judge: bool | None = None,
     answer_mode: str = "auto",
@@ -301,9 +301,11 @@ def generate(
         if replay:
             writer = dataset.leaf(REPLAY)
             if REPLAY not in writer.done:
-                yield Event.log(f"the student answers {replay} everyday prompts (replay data against forgetting)")
+                # only a knowledge phase replays more than a skill phase's SKILL_REPLAY (see write_recipe)
+                count = replay if any(p.kind == "knowledge" for p in plans) else min(replay, SKILL_REPLAY)
+                yield Event.log(f"the student answers {count} everyday prompts (replay data against forgetting)")
                 try:
-                    asked, samples = student_replay(student, teacher, engine, replay, dataset.system_prompt)
+                    asked, samples = student_replay(student, teacher, engine, count, dataset.system_prompt)
                 except UserError as exc:
                     yield Event.log(f"WARNING: no replay data, so training may overwrite what the student knew: {exc}",
                                     level="warning")

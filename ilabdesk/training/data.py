@@ -41,6 +41,7 @@ class Phase:
     # `min_per_answer`, `max_per_answer`; 0: no ceiling)
     min_per_answer: dict[Path, int] = field(default_factory=dict)
     max_per_answer: dict[Path, int] = field(default_factory=dict)
+    first: dict[Path, int] = field(default_factory=dict)  # file -> only its first N samples (recipe `first`)
 
 
 @dataclass
@@ -120,6 +121,7 @@ def read_recipe(data_dir: Path) -> list[Phase]:
         entries = []
         balance: dict[Path, int] = {}
         ceiling: dict[Path, int] = {}
+        first: dict[Path, int] = {}
         for entry in raw.get("datasets") or []:
             if not isinstance(entry, dict) or "path" not in entry:
                 raise UserError(f"{recipe_path}: phase '{raw.get('name', i + 1)}' has a dataset without 'path'")
@@ -141,8 +143,13 @@ def read_recipe(data_dir: Path) -> list[Phase]:
                                 hint="use 0 (no ceiling) or a whole number no smaller than min_per_answer")
             if at_most:
                 ceiling[path] = at_most
+            if "first" in entry:
+                if not isinstance(entry["first"], int) or entry["first"] < 1:
+                    raise UserError(f"{recipe_path}: dataset {entry['path']} has first {entry['first']!r}",
+                                    hint="use a whole number of 1 or more, or leave it out to use every sample")
+                first[path] = entry["first"]
         if entries and any(w > 0 for _, w in entries):
-            phases.append(Phase(str(raw.get("name", f"phase{i + 1}")), entries, balance, ceiling))
+            phases.append(Phase(str(raw.get("name", f"phase{i + 1}")), entries, balance, ceiling, first))
     if not phases:
         raise UserError(f"{recipe_path}: every phase is empty", hint="add datasets with a positive weight")
     return phases
@@ -246,19 +253,21 @@ def batches_of(indices: list[int], lengths: list[int], batch_size: int, rng: ran
 
 
 def make_plan(
-    phases: list[Phase], pool: dict[Path, list[int]], lengths: list[int], batch_size: int, seed: int,
+    phases: list[Phase], pools: list[dict[Path, list[int]]], lengths: list[int], batch_size: int, seed: int,
     epochs: float, iters: int | None,
 ) -> Plan:
-    """All steps of the run. With `iters`, steps are shared among phases by their epoch sizes."""
+    """All steps of the run, each phase drawing from its own pool of each file's sample indices.
+    With `iters`, steps are shared among phases by their epoch sizes."""
     plan = Plan([p.name for p in phases])
-    per_epoch = [max(1, -(-len(epoch_indices(pool, p.datasets, random.Random(seed))) // batch_size)) for p in phases]
+    per_epoch = [max(1, -(-len(epoch_indices(pool, p.datasets, random.Random(seed))) // batch_size))
+                 for p, pool in zip(phases, pools)]
     if iters is not None:
         total = sum(per_epoch)
         wanted = [max(1, round(iters * n / total)) for n in per_epoch]
         wanted[-1] = max(1, iters - sum(wanted[:-1])) if len(wanted) > 1 else iters
     else:
         wanted = [max(1, round(epochs * n)) for n in per_epoch]
-    for idx, (phase, count) in enumerate(zip(phases, wanted)):
+    for idx, (phase, pool, count) in enumerate(zip(phases, pools, wanted)):
         epoch = 0
         steps: list[list[int]] = []
         while len(steps) < count:
@@ -293,16 +302,22 @@ def load_dataset(data_dir: Path, tokenizer, config) -> Dataset:
     files = [path for phase in phases for path, _ in phase.datasets]
     by_file = load_samples(tokenizer, files, config.max_seq_len)
     samples: list[Sample] = []
-    pool: dict[Path, list[int]] = {}
+    of_file: dict[Path, list[int]] = {}
     for path, file_samples in by_file.items():
-        pool[path] = list(range(len(samples), len(samples) + len(file_samples)))
+        of_file[path] = list(range(len(samples), len(samples) + len(file_samples)))
         samples.extend(file_samples)
     answers = [s.answer for s in samples]
+    pools = []
     for phase in phases:
-        for path in {*phase.min_per_answer, *phase.max_per_answer}:
-            pool[path] = balanced(pool[path], answers, phase.min_per_answer.get(path, 1), phase.max_per_answer.get(path, 0))
+        pool = {}
+        for path, _ in phase.datasets:
+            pool[path] = of_file[path][: phase.first.get(path)]
+            if path in phase.min_per_answer or path in phase.max_per_answer:
+                pool[path] = balanced(pool[path], answers, phase.min_per_answer.get(path, 1),
+                                      phase.max_per_answer.get(path, 0))
+        pools.append(pool)
     lengths = [len(s.input_ids) for s in samples]
-    plan = make_plan(phases, pool, lengths, config.batch_size, config.seed, config.epochs, config.iters)
+    plan = make_plan(phases, pools, lengths, config.batch_size, config.seed, config.epochs, config.iters)
     validation: list[Sample] = []
     for path in sorted(Path(data_dir).glob("test_*.jsonl")):
         validation.extend(s for s in (tokenize_conversation(tokenizer, m, config.max_seq_len) for m in read_messages(path)) if s)

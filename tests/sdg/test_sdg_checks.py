@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from ilabdesk.errors import UserError
 from ilabdesk.sdg.dataset import DatasetDir, UnitRecord
@@ -115,6 +116,26 @@ def test_resume_drops_the_unfinished_unit_and_a_torn_line(tmp_path):
     assert [json.loads(line)["metadata"]["question"] for line in lines] == ["q1", "q2"]
     assert resumed.leaf_summary("leaf") == {"units": 1, "generated": 2, "kept": 1, "samples": 2, "dropped": {"duplicate": 1}}
     resumed.close()
+
+
+def test_a_skill_phase_replays_fewer_everyday_answers_than_a_knowledge_phase(tmp_path):
+    from ilabdesk.sdg.dataset import REPLAY_SHARE, SKILL_REPLAY
+
+    def write(name: str, count: int) -> None:
+        (tmp_path / name).write_text("".join(json.dumps({"messages": [], "n": i}) + "\n" for i in range(count)))
+
+    write("train_k.jsonl", 600)
+    write("train_s.jsonl", 120)
+    write("train_replay.jsonl", 2 * SKILL_REPLAY)
+    dataset = DatasetDir(tmp_path, {"seed": 1})
+    knowledge, skills = yaml.safe_load(dataset.write_recipe(["k"], ["s"], replay=True).read_text())["phases"]
+    dataset.close()
+    replayed = {p["name"]: next(d for d in p["datasets"] if d["path"] == "train_replay.jsonl")
+                for p in (knowledge, skills)}
+    assert "first" not in replayed["knowledge"] and replayed["skills"]["first"] == SKILL_REPLAY
+    # still a quarter of the phase: the skill's 120 samples and the knowledge at half weight
+    replay = replayed["skills"]["weight"] * SKILL_REPLAY
+    assert replay / (120 + 0.5 * 600 + replay) == pytest.approx(REPLAY_SHARE, abs=0.01)
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):

@@ -66,14 +66,33 @@ def test_recipe_weights_and_phases(tmp_path, tokenizer):
     assert again.plan.steps == ds.plan.steps  # same seed, same plan: resume relies on it
 
 
+def test_a_phase_may_use_only_the_first_samples_of_a_file(tmp_path, tokenizer):
+    # replay answers: a knowledge phase draws on all ten, a skill phase on the first four only
+    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]} for i in range(10)]
+    (tmp_path / "train_replay.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    (tmp_path / "recipe.yaml").write_text(
+        "phases:\n"
+        "  - name: knowledge\n    datasets: [{path: train_replay.jsonl}]\n"
+        "  - name: skills\n    datasets: [{path: train_replay.jsonl, weight: 2.0, first: 4}]\n")
+    ds = load_dataset(tmp_path, tokenizer, TrainConfig(batch_size=1, epochs=1))
+    seen = {0: [], 1: []}
+    for phase, batch in ds.plan.steps:
+        seen[phase].extend(ds.samples[i].answer for i in batch)
+    assert sorted(seen[0]) == sorted(f"a{i}" for i in range(10))
+    assert sorted(seen[1]) == sorted(2 * [f"a{i}" for i in range(4)])
+    (tmp_path / "recipe.yaml").write_text("phases:\n  - name: skills\n    datasets: [{path: train_replay.jsonl, first: 0}]\n")
+    with pytest.raises(UserError, match="first 0"):
+        read_recipe(tmp_path)
+
+
 def test_iters_are_shared_among_phases():
     from pathlib import Path
 
     from ilabdesk.training.data import Phase
 
-    pool = {Path("a"): list(range(30)), Path("b"): list(range(30, 40))}
+    pools = [{Path("a"): list(range(30))}, {Path("b"): list(range(30, 40))}]
     phases = [Phase("k", [(Path("a"), 1.0)]), Phase("s", [(Path("b"), 1.0)])]
-    plan = make_plan(phases, pool, [5] * 40, 5, 0, 1.0, iters=16)
+    plan = make_plan(phases, pools, [5] * 40, 5, 0, 1.0, iters=16)
     assert len(plan.steps) == 16
     assert sum(1 for p, _ in plan.steps if p == 0) == 12
 
