@@ -29,21 +29,24 @@ GEMMA_TEMPLATE = (
     "{% for m in turns %}{{ '<start_of_turn>' + ('model' if m['role'] == 'assistant' else m['role']) + '\\n' "
     "+ (first if loop.first else '') + m['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}"
     "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}")
-VARIANTS = ("llama", "llama3", "qwen3", "gemma2", "gemma3", "phi3", "phi4")
+VARIANTS = ("llama", "llama3", "mistral", "granite", "qwen2", "qwen3", "gemma2", "gemma3", "phi3", "phi4")
 
 
 def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     """A random small model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
-    a Llama with Llama 3's rotary scaling, a Qwen3 (Q/K norms, a head wider than hidden / heads),
+    a Llama with Llama 3's rotary scaling, a Mistral (llama.cpp converts it to a Llama), a Granite
+    (scaled embeddings, residuals, attention and logits), a Qwen2 (biased Q/K/V projections), a Qwen3
+    (Q/K norms, a head wider than hidden / heads),
     a Gemma 2 (built by `tiny_spm_dir`, with a SentencePiece vocabulary) or a Gemma 3 (Q/K norms too,
     five windowed layers and a global one, each kind with its own rotary base, the global one's
     positions scaled as in Gemma 3 4B and up), a Phi-3 (Q/K/V and gate/up fused into one projection
     each) or a Phi-4-mini (rotary embeddings on three quarters of each head, LongRoPE)."""
-    if variant == "gemma2":
-        return tiny_spm_dir(folder, "gemma2", seed)
+    if variant in ("gemma2", "qwen2"):
+        return tiny_spm_dir(folder, variant, seed)
     import torch
-    from transformers import (Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, Phi3Config,
-                              Phi3ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
+    from transformers import (Gemma3ForCausalLM, Gemma3TextConfig, GraniteConfig, GraniteForCausalLM, LlamaConfig,
+                              LlamaForCausalLM, MistralConfig, MistralForCausalLM, Phi3Config, Phi3ForCausalLM,
+                              Qwen3Config, Qwen3ForCausalLM)
 
     from ilabdesk.gguf.reader import read_gguf
     from ilabdesk.gguf.tokenizer import write_tokenizer
@@ -58,7 +61,12 @@ def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
         max_position_embeddings=2048, rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=True,
         bos_token_id=1, eos_token_id=2, pad_token_id=2,
     )
-    if variant == "qwen3":
+    if variant == "mistral":
+        model = MistralForCausalLM(MistralConfig(**common, sliding_window=None))
+    elif variant == "granite":
+        model = GraniteForCausalLM(GraniteConfig(**common, embedding_multiplier=6.0, residual_multiplier=0.5,
+                                                 attention_multiplier=0.1, logits_scaling=4.0))
+    elif variant == "qwen3":
         model = Qwen3ForCausalLM(Qwen3Config(**common, head_dim=32))
     elif variant == "gemma3":
         common.pop("rope_theta")
@@ -89,7 +97,7 @@ def _widened(model, variant: str):
 
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if p.ndim == 2:
+            if p.ndim == 2 or name.endswith(".bias"):
                 p.normal_(0, 0.08)
             elif "norm" in name:
                 p.uniform_(-0.5, 0.5) if variant.startswith("gemma") else p.uniform_(0.5, 1.5)  # Gemma: 1 + w
@@ -106,7 +114,8 @@ def tiny_spm_dir(folder: Path, variant: str = "gemma3", seed: int = 0) -> Path:
 
     import sentencepiece
     import torch
-    from transformers import Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig
+    from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig, Qwen2Config,
+                              Qwen2ForCausalLM)
 
     document = next((Path(__file__).parents[2] / "benchmarks/data/knowledge/kelderwick/documents").iterdir())
     lines = [line for line in document.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -134,6 +143,9 @@ def tiny_spm_dir(folder: Path, variant: str = "gemma3", seed: int = 0) -> Path:
         model = _widened(Gemma2ForCausalLM(Gemma2Config(**common, query_pre_attn_scalar=32, sliding_window=512,
                                                         attn_logit_softcapping=50.0, final_logit_softcapping=30.0)),
                          variant)
+    elif variant == "qwen2":
+        common["head_dim"] = TINY["hidden"] // TINY["heads"]  # a Qwen2's heads are hidden / heads wide
+        model = _widened(Qwen2ForCausalLM(Qwen2Config(**common, use_sliding_window=False)), variant)
     else:
         model = Gemma3ForCausalLM(Gemma3TextConfig(**common))
     model.save_pretrained(str(folder))
