@@ -254,7 +254,7 @@ def generate(
         kept_here = 0
         for plan in plans:
             writer = dataset.leaf(plan.name)
-            dedup = Dedup()
+            dedup = Dedup(by_facts=plan.kind == "knowledge")
             for sample in writer.samples:
                 dedup.add(sample["metadata"]["question"])
             if plan.kind == "knowledge":

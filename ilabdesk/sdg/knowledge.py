@@ -167,7 +167,7 @@ class KnowledgeGenerator:
         self.seed_paraphrases = seed_paraphrases
         self.topic = topic  # the leaf's subject words (text.topic_words)
         self.judge = judge
-        self.dedup = dedup or Dedup()
+        self.dedup = dedup or Dedup(by_facts=True)
         # Each sentence of the document is worked on until this many differently worded questions
         # (one more per fact beyond two) are kept for it (echo questions, the teacher's, retries),
         # and no more than twice as many.

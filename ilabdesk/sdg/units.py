@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ilabdesk.sdg.facts import terms_of
 from ilabdesk.sdg.text import similarity, words
 
 
@@ -46,10 +47,18 @@ def unit_seed(run_seed: int, leaf: str, unit: str) -> int:
 
 
 class Dedup:
-    """Near-duplicate question filter (word-set Jaccard similarity)."""
+    """Near-duplicate question filter (word-set Jaccard similarity).
 
-    def __init__(self, threshold: float = 0.85) -> None:
+    With `by_facts`, near-identical questions that state different names or
+    numbers are not duplicates: they ask for different facts. A sentence's echo
+    questions differ only there ("… trains how many apprentices …; … lasts three
+    years?" and "… trains four apprentices …; … lasts how many years?"), and
+    without it every fact of a sentence but one lost its question.
+    """
+
+    def __init__(self, threshold: float = 0.85, by_facts: bool = False) -> None:
         self.threshold = threshold
+        self.by_facts = by_facts
         self.seen: list[str] = []
         self._exact: set[str] = set()
 
@@ -59,8 +68,17 @@ class Dedup:
     def is_duplicate(self, question: str, also: list[str] = ()) -> bool:
         if self._key(question) in self._exact or any(self._key(q) == self._key(question) for q in also):
             return True
-        return any(similarity(question, other) >= self.threshold for other in [*self.seen, *also])
+        close = [other for other in [*self.seen, *also] if similarity(question, other) >= self.threshold]
+        if not self.by_facts or not close:
+            return bool(close)
+        stated = _stated(question)
+        return any(_stated(other) == stated for other in close)
 
     def add(self, question: str) -> None:
         self.seen.append(question)
         self._exact.add(self._key(question))
+
+
+def _stated(question: str) -> frozenset[str]:
+    """The names and numbers a question states (sdg.facts' terms)."""
+    return frozenset(term.text for term in terms_of(question))

@@ -85,6 +85,14 @@ def test_near_duplicates():
     dedup.add("What is the capital of Vellmora?")
     assert dedup.is_duplicate("what is the capital of vellmora")
     assert not dedup.is_duplicate("How tall is Mount Caradine?")
+    # the echo questions of one sentence's two facts: near-identical words, different facts asked for
+    trains = "The school trains how many apprentices each year; an apprenticeship lasts three years?"
+    lasts = "The school trains four apprentices each year; an apprenticeship lasts how many years?"
+    assert Dedup().is_duplicate(lasts, [trains])
+    by_facts = Dedup(by_facts=True)
+    by_facts.add(trains)
+    assert not by_facts.is_duplicate(lasts)
+    assert by_facts.is_duplicate("the school trains how many apprentices each year, an apprenticeship lasts three years")
 
 
 def test_units_cover_every_candidate_sentence():
