@@ -24,9 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="rewordings of each knowledge question, each with its own seed (default 2)")
     parser.add_argument("--seed-paraphrases", type=int, default=2, metavar="N",
                         help="rewordings of each seed question, answered with the seed's answer (default 2)")
-    parser.add_argument("--replay", type=int, default=200, metavar="N",
+    parser.add_argument("--replay", type=int, default=300, metavar="N",
                         help="everyday prompts the student answers itself, trained on alongside the leaves so "
-                        "it keeps what it knew (default 200, all of the bundled ones; knowledge phases replay all, skill "
+                        "it keeps what it knew (default 300, all of the bundled ones; knowledge phases replay all, skill "
                         "phases the first 100; 0 = none)")
     parser.add_argument("--student", metavar="MODEL", help="the model that will be trained, for the replay data "
                         "(default: the configured default model)")

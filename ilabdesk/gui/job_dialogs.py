@@ -52,7 +52,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("samples_per_seed", "Samples per seed", "int", hint="skills: new examples per seed example (default 10)"),
         Field("paraphrases", "Paraphrases per passage", "int", minimum=-1, hint="default 2; 0 skips rewording the documents"),
         Field("replay", "Replay prompts", "int", minimum=-1,
-              hint="default 200 (skill phases use 100): the model answers them itself so training keeps what it knew; 0 skips them"),
+              hint="default 300 (skill phases use 100): the model answers them itself so training keeps what it knew; 0 skips them"),
         Field("output", "Dataset folder", "dir", required=True),
     ),
     "train": (

@@ -43,10 +43,10 @@ MAX_PER_ANSWER = 12  # a sentence a seed states too is taught by two units: it m
 # embedded model and a leaf of ~330 Q&A (benchmarks/knowledge.py): 35 replay samples (9%) kept 66%
 # of the general questions the base answered; 25% of 35 repeated, 73%; 25% of 100 distinct, 90%.
 REPLAY_SHARE = 0.25
-# A skill phase replays only the first this many of them; a knowledge phase, all (200 bundled).
+# A skill phase replays only the first this many of them; a knowledge phase, all (300 bundled).
 # Measured (benchmarks/knowledge.py, benchmarks/skills.py): 200 distinct replay answers kept 30 of
-# solberg's 48 general answers where 100 kept 24 (one topic's facts leak into every answer),
-# but cost each skill leaf 1-5 of 48, also with 100 of the 200 drawn each epoch.
+# solberg's 48 general answers where 100 kept 24 (one topic's facts leak into every answer), 300
+# kept 32; but 200 cost each skill leaf 1-5 of 48, also with 100 of the 200 drawn each epoch.
 SKILL_REPLAY = 100
 # A skill leaf's samples are repeated up to this many per epoch: a few dozen examples of a new
 # output format, seen three times, do not make a 135M student use it.

@@ -177,7 +177,7 @@ def generate(
     retries: int = 2,
     document_questions: int = 20,
     skill_inputs: int = 10,
-    replay: int = 200,
+    replay: int = 300,
     student: str | None = None,
     judge: bool | None = None,
     answer_mode: str = "auto",

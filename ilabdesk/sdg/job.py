@@ -77,7 +77,7 @@ def run(args: dict[str, Any], cancel: Cancel) -> Iterator[Event]:
         retries=int(args.get("retries", 2)),
         document_questions=int(args.get("document_questions", 20)),
         skill_inputs=int(args.get("skill_inputs", 10)),
-        replay=int(args.get("replay", 200)),
+        replay=int(args.get("replay", 300)),
         student=args.get("student"),
         judge=args.get("judge"),
         answer_mode=args.get("answer_mode") or "auto",
