@@ -2,8 +2,10 @@
 
 Tests train and convert them in seconds; because they share the embedded
 model's vocabulary and chat template, llama.cpp can load their GGUFs and the
-same prompts tokenize the same way everywhere. The Gemmas have a SentencePiece
-vocabulary of their own, as Gemma's, which llama.cpp's converter needs. `VARIANTS` are the
+same prompts tokenize the same way everywhere. The Gemmas and the Qwen2 have a SentencePiece
+vocabulary of their own, which llama.cpp's converter needs (for a Qwen2 folder, transformers
+loads Qwen2's own tokenizer, whose pre-tokenizer the converter knows only with Qwen's vocabulary).
+`VARIANTS` are the
 architectures (and rotary scalings) a GGUF base can be trained from.
 """
 
@@ -35,8 +37,8 @@ VARIANTS = ("llama", "llama3", "mistral", "granite", "qwen2", "qwen3", "gemma2",
 def tiny_hf_dir(folder: Path, seed: int = 0, variant: str = "llama") -> Path:
     """A random small model (SmolLM2 vocabulary, tied embeddings) saved as an HF folder: a Llama,
     a Llama with Llama 3's rotary scaling, a Mistral (llama.cpp converts it to a Llama), a Granite
-    (scaled embeddings, residuals, attention and logits), a Qwen2 (biased Q/K/V projections), a Qwen3
-    (Q/K norms, a head wider than hidden / heads),
+    (scaled embeddings, residuals, attention and logits), a Qwen2 (biased Q/K/V projections; built by
+    `tiny_spm_dir`), a Qwen3 (Q/K norms, a head wider than hidden / heads),
     a Gemma 2 (built by `tiny_spm_dir`, with a SentencePiece vocabulary) or a Gemma 3 (Q/K norms too,
     five windowed layers and a global one, each kind with its own rotary base, the global one's
     positions scaled as in Gemma 3 4B and up), a Phi-3 (Q/K/V and gate/up fused into one projection
@@ -106,7 +108,7 @@ def _widened(model, variant: str):
 
 def tiny_spm_dir(folder: Path, variant: str = "gemma3", seed: int = 0) -> Path:
     """A tiny Gemma 3 (or, with `variant` "gemma2", a Gemma 2: norms around the layers, soft-capped
-    logits, windowed and global layers in turn) folder whose vocabulary is a SentencePiece model
+    logits, windowed and global layers in turn; with "qwen2", a Qwen2) folder whose vocabulary is a SentencePiece model
     trained here, laid out as Gemma's: runs of spaces are pieces of their own ("▁▁" in
     tokenizer.model, "  " in tokenizer_config.json's added tokens), and the chat turns are control
     tokens. llama.cpp's converter makes an SPM GGUF of it."""
