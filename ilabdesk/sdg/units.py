@@ -10,6 +10,7 @@ duplicate filter keeps units from teaching one question twice.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,11 +69,12 @@ class Dedup:
     def is_duplicate(self, question: str, also: list[str] = ()) -> bool:
         if self._key(question) in self._exact or any(self._key(q) == self._key(question) for q in also):
             return True
-        close = [other for other in [*self.seen, *also] if similarity(question, other) >= self.threshold]
-        if not self.by_facts or not close:
-            return bool(close)
-        stated = _stated(question)
-        return any(_stated(other) == stated for other in close)
+        close = (other for other in [*self.seen, *also] if similarity(question, other) >= self.threshold)
+        first = next(close, None)
+        if first is None or not self.by_facts:
+            return first is not None
+        stated = _stated(question)  # only for a close pair: terms_of is a regex pass
+        return any(_stated(other) == stated for other in itertools.chain([first], close))
 
     def add(self, question: str) -> None:
         self.seen.append(question)
