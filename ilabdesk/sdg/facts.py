@@ -25,7 +25,10 @@ _DAYS = "|".join(d.capitalize() for d in WEEKDAYS)
 # "the last Sunday of September", "every Friday", "on Wednesdays": a day, not a name
 _WEEKDAY = re.compile(rf"\b(?:(?:first|second|third|fourth|last) )?(?:{_DAYS})s?(?: (?:of|in) (?:{_MONTH}))?\b")
 _YEAR = re.compile(r"(?<![\d.,])\b(1[0-9]{3}|20[0-9]{2})s?\b(?![.,]\d)")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%)?(?![\w.]\d)|\b(?:" + "|".join(sorted(NUMBER_WORDS - {"one", "once", "twice", "half"})) + r")\b", re.I)
+# "18 million" is one amount, not 18 of a unit called "million"
+_SCALE = r"(?:\s(?:hundred|thousand|million|billion)\b)?"
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%)?(?![\w.]\d)" + _SCALE + r"|\b(?:"
+                     + "|".join(sorted(NUMBER_WORDS - {"one", "once", "twice", "half"})) + r")\b" + _SCALE, re.I)
 # A name: capitalised words, joined by "of" / "the" / "de" inside ("Anselm of Tarn").
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|the|de|van|von)\s+)?[A-Z][\w'’-]*)*")
 _UNIT_WORD = re.compile(r"\s*((?:[a-z-]+\s+){0,2}?[a-z-]+)")
@@ -164,6 +167,65 @@ def echo_for(answer: str, term: Term, before: str = "", subject: str = "") -> st
             previous = parts[number - 1] if number else before
             return echo_question(part, term, leading_subject(previous) or subject)
     return None
+
+
+# where a compound sentence joins two clauses that each stand alone
+_CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:and|but|while|whereas)\s+")
+# a clause opening so ("..., and again in 1994, when ...") leans on the one before it
+_ELLIPTIC = re.compile(r"^(?:again|also|then|later|once|in|on|at|by|from|since|until|after|before|with|for|to|so)\b", re.I)
+
+
+def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", "")) -> str | None:
+    """The echo question made from only the clause that holds `term`, where its sentence joins
+    several; None where it has one ("The glassworks trains four apprentices each year; an
+    apprenticeship lasts three years." -> "An apprenticeship lasts how many years?"). A reader asks
+    for one fact in a few words: the whole sentence's echo question is long and names the other facts,
+    so its wording is far from such a question. One that names nothing of the document
+    ("Children under how many go free?") is asked of the subject's full name (`alias`, see
+    subject_alias): it would otherwise read as a general question, and teach a document's number
+    as the answer to one."""
+    from ilabdesk.documents.chunk import split_sentences
+
+    sentence = next((part for part in split_sentences(answer) if term.text in part), "")
+    clauses = _CLAUSE_BREAK.split(" ".join(sentence.split()))
+    clause = next((c for c in clauses if term.text in c), "") if len(clauses) > 1 else ""
+    clause = clause[:1].upper() + clause[1:]
+    if len(words(clause)) < 4 or _PRONOUN_START.match(clause) or _ELLIPTIC.match(clause):
+        return None  # "They built ...": whom "they" stands for is in the other clause
+    question = echo_question(clause, term)
+    short, full = alias
+    if question and not any(t.kind == "name" for t in terms_of(question)) and not (short and short in question.lower()):
+        return f"{question[:-1]} at {full}?" if full else None
+    return question
+
+
+def subject_alias(markdown: str, subject: str) -> tuple[str, str]:
+    """The short name the document calls its subject by, and the full one: ("the glassworks",
+    "the Solberg Glassworks"), ("the observatory", "Brennholt Observatory"); ("", "") when it has none.
+
+    After its first lines an article says "the glassworks", so most questions made from its sentences
+    do too. A reader who has not read it asks with the full name, and the model, having seen that name
+    only in the questions about the opening sentence, answers with that sentence (see
+    KnowledgeGenerator.commit).
+    """
+    head = subject.split(" of ")[0].split()  # "Tolvan Institute of Glass Acoustics": "the institute"
+    if len(subject.split()) < 2 or not head or not head[-1][:1].isupper():
+        return "", ""
+    flat = " ".join(markdown.split())
+    short = f"the {head[-1].lower()}"
+    if len(re.findall(rf"\b[Tt]he {re.escape(head[-1].lower())}\b", flat)) < 2:
+        return "", ""
+    full = f"the {subject}" if re.search(rf"\b[Tt]he {re.escape(subject)}\b", flat) else subject
+    return short, full
+
+
+def named_in_full(question: str, alias: tuple[str, str]) -> str:
+    """`question` with its first short name of the subject replaced by the full one (see subject_alias)."""
+    short, full = alias
+    if not short:
+        return question
+    return re.sub(rf"\b([Tt]){re.escape(short[1:])}\b",
+                  lambda m: full if m.group(1) == "t" else full[0].upper() + full[1:], question, count=1)
 
 
 def document_subject(markdown: str) -> str:

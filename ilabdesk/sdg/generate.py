@@ -21,7 +21,7 @@ from ilabdesk.cpu import free_cores
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
 from ilabdesk.sdg.dataset import REPLAY, SKILL_REPLAY, DatasetDir, UnitRecord, dataset_name
-from ilabdesk.sdg.facts import document_subject, terms_of
+from ilabdesk.sdg.facts import document_subject, subject_alias, terms_of
 from ilabdesk.sdg.heldout import document_questions as document_questions_steps
 from ilabdesk.sdg.heldout import skill_inputs as skill_inputs_steps
 from ilabdesk.sdg.knowledge import KnowledgeGenerator, Source, plan_units
@@ -51,6 +51,7 @@ class LeafPlan:
     facts: list[str] = field(default_factory=list)  # the documents' fact-bearing sentences
     seeded: set[str] = field(default_factory=set)  # those a seed example states too
     subject: str = ""  # the first document's subject
+    alias: tuple[str, str] = ("", "")  # its short and full names (facts.subject_alias)
 
 
 def in_seed(sentence: str, seed: SeedExample) -> bool:
@@ -107,16 +108,18 @@ def plan_leaf(qna: Path, engine, chunk_tokens: int) -> LeafPlan:
             plan.documents.append(str(path))
             text = to_markdown(path)
             subject = document_subject(text)
+            alias = subject_alias(text, subject)
             for chunk_index, chunk in enumerate(chunk_text(text, chunk_tokens, 50, engine.count_tokens)):
-                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk, subject=subject))
+                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk, subject=subject, alias=alias))
     plan.chunks = len(sources)
     plan.subject = sources[0].subject if sources else ""
+    plan.alias = sources[0].alias if sources else ("", "")
     # The seed contexts are the passages the user chose as the ones that matter: each also
     # gets its own unit with its own seed, so their facts get the most questions. A context
     # found in a chunk is shown as that chunk and planned right after it (see Source.shown).
     for seed in seeds:
         if seed.context:
-            context = Source(f"ctx{seed.id[1:]}", seed.context, seed.id, subject=plan.subject)
+            context = Source(f"ctx{seed.id[1:]}", seed.context, seed.id, subject=plan.subject, alias=plan.alias)
             flat = " ".join(seed.context.split())
             chunk = next((i for i, s in enumerate(sources) if not s.seed_id and flat in " ".join(s.text.split())), None)
             if chunk is None:
@@ -275,7 +278,7 @@ def generate(
                     seed_questions = [q for seed_example in plan.seeds for q, _ in seed_example.qas]
                     rows, dropped = tutor.run_one(document_questions_steps(
                         generator, plan.rel, plan.facts, plan.seeded, seed_questions, plan.subject,
-                        document_questions, seed))
+                        document_questions, seed, plan.alias))
                     yield _held_out(dataset.write_eval(plan.name, rows), plan, len(rows), "document questions",
                                     "facts left without one", dropped)
                     yield tracker.advance(1, f"{plan.rel}: document questions for the evaluation")

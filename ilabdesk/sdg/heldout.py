@@ -91,7 +91,7 @@ def options_for(term: Term, sentence: str, facts: list[str], topic: frozenset[st
 
 def document_questions(
     generator: KnowledgeGenerator, leaf_path: str, facts: list[str], seeded: set[str], trained: list[str],
-    subject: str, limit: int, run_seed: int,
+    subject: str, limit: int, run_seed: int, alias: tuple[str, str] = ("", ""),
 ) -> Steps:
     """Steps for `Teacher.run` that return (rows for eval_<leaf>.jsonl, why facts got none).
 
@@ -105,7 +105,7 @@ def document_questions(
         echo = echo_for(facts[index], term, facts[index - 1] if index else "", subject)
         if echo:
             # what training will ask of this sentence: the held-out wording keeps apart from it
-            echoes = [p["question"] for p in generator.echo_pairs([(index, facts[index])], facts, subject)]
+            echoes = [p["question"] for p in generator.echo_pairs([(index, facts[index])], facts, subject, alias)]
             picks.append((index, term, echo, echoes))
     rng = random.Random(seed)
     found, dropped = [], {}

@@ -15,7 +15,8 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    too, and the seed's Q&A are samples themselves, also paraphrased: they are
    the facts the user chose to teach;
 3. every name and number of a sentence also gets an *echo question* made
-   from the sentence without the teacher (sdg.facts), paraphrased by the
+   from the sentence without the teacher (sdg.facts), and one from its
+   clause alone where the sentence joins several, paraphrased by the
    teacher: the only questions sure to ask for each fact. A sentence with
    fewer than `questions_per_fact` kept questions (one more per fact beyond
    two) is asked again with another seed's examples and hotter sampling. So
@@ -26,7 +27,9 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    near-duplicate questions are dropped; the teacher, as judge, drops pairs
    it finds unfaithful or irrelevant;
 5. every kept pair becomes two samples: with a short context passage (reading
-   comprehension, as in LAB) and without it (so the facts are memorised).
+   comprehension, as in LAB) and without it (so the facts are memorised);
+   every second question of a fact that calls the subject "the glassworks"
+   calls it "the Solberg Glassworks", as a reader without the document does.
 
 Why answer first: a 135M teacher asked to write Q&A invents facts; asked only
 to write a question for a sentence it is given, it is right most of the time,
@@ -42,7 +45,7 @@ from typing import Any
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.prompts import json_text, render
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
-from ilabdesk.sdg.facts import echo_for, leading_subject, terms_of
+from ilabdesk.sdg.facts import clause_echo, echo_for, leading_subject, named_in_full, terms_of
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
                                window)
 from ilabdesk.sdg.units import Dedup, SeedExample, UnitOutcome, unit_seed
@@ -64,6 +67,7 @@ class Source:
     # chunk is shown that chunk, so its prompts share the chunk units' prefix in llama.cpp's cache.
     shown: str | None = None
     subject: str = ""  # the document's subject (facts.document_subject), for questions made without the teacher
+    alias: tuple[str, str] = ("", "")  # its short and full names (facts.subject_alias)
 
 
 @dataclass
@@ -258,7 +262,7 @@ class KnowledgeGenerator:
         # One question per fact of each sentence, made from the sentence (sdg.facts), and their paraphrases:
         # the only questions sure to ask for every name and number, which a small teacher's own do not.
         document = [(i, sentence) for i, sentence in focus if i < len(candidates)]
-        made = self.echo_pairs(document, candidates, unit.source.subject)
+        made = self.echo_pairs(document, candidates, unit.source.subject, unit.source.alias)
         outcome.generated += len(made)  # made by rule, kept or dropped like the teacher's
         echoes = work.add(made)
         work.add((yield from self._paraphrased(shown, [(p, self.paraphrases) for p in echoes], known, pool,
@@ -317,8 +321,10 @@ class KnowledgeGenerator:
         outcome.facts = {candidates[i]: work.report(i) for i in unit.answers}
         return outcome
 
-    def echo_pairs(self, sentences: list[tuple[int, str]], candidates: list[str], subject: str) -> list[dict[str, Any]]:
-        """An echo question (sdg.facts) for each term of each answer but the subject of its sentence."""
+    def echo_pairs(self, sentences: list[tuple[int, str]], candidates: list[str], subject: str,
+                   alias: tuple[str, str] = ("", "")) -> list[dict[str, Any]]:
+        """An echo question (sdg.facts) for each term of each answer but the subject of its sentence, and
+        one from the term's clause alone where the sentence joins several."""
         from ilabdesk.documents.chunk import split_sentences
 
         pairs = []
@@ -327,10 +333,11 @@ class KnowledgeGenerator:
             for term in terms_of(answer, self.topic):
                 if any(own and term.text in own for own in subjects):
                     continue  # "The what was added in 1931?" asks nothing a reader would
-                question = echo_for(answer, term, candidates[index - 1] if index else "", subject)
-                if question:
-                    pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
-                                  "term": term.text})
+                for question in (echo_for(answer, term, candidates[index - 1] if index else "", subject),
+                                 clause_echo(answer, term, alias)):
+                    if question:
+                        pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
+                                      "term": term.text})
         return pairs
 
     def _checked_question(self, reply: dict[str, str] | None, index: int, sentence: str, pool: list[str],
@@ -395,6 +402,7 @@ class KnowledgeGenerator:
         """5. Two samples per kept pair, in the plan's order of units. Units run side by side, so a
         question may near-copy one of a unit committed meanwhile: dropped here. `kept` counts
         what the teacher made (of `generated`)."""
+        short_named: Counter[str] = Counter()
         for pair in outcome.pairs:
             if pair["origin"] != "seed":
                 if self.dedup.is_duplicate(pair["question"]):
@@ -406,9 +414,23 @@ class KnowledgeGenerator:
                     continue
                 self.dedup.add(pair["question"])
                 outcome.kept += 1
+                pair = self._named(unit, pair, short_named)
             outcome.samples.extend(self.samples(unit, pair))
         outcome.pairs = []
         return outcome
+
+    def _named(self, unit: KnowledgeUnit, pair: dict[str, Any], short_named: Counter[str]) -> dict[str, Any]:
+        """Every second question of a fact that calls the document's subject by its short name ("the
+        glassworks") names it in full ("the Solberg Glassworks"), unless that brings it near an
+        evaluation question: the fact is then found by a question in either form (facts.subject_alias)."""
+        question = named_in_full(pair["question"], unit.source.alias)
+        if question == pair["question"]:
+            return pair
+        short_named[pair["fact"]] += 1
+        if short_named[pair["fact"]] % 2 or any(similarity(question, held) >= HELD_OUT_SIMILARITY
+                                                for held in self.reserved):
+            return pair
+        return {**pair, "question": question}
 
     def samples(self, unit: KnowledgeUnit, pair: dict[str, Any]) -> list[dict[str, Any]]:
         meta = {

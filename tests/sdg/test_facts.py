@@ -1,6 +1,6 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
-from ilabdesk.sdg.facts import document_subject, echo_question, leading_subject, terms_of
+from ilabdesk.sdg.facts import clause_echo, document_subject, echo_question, leading_subject, named_in_full, subject_alias, terms_of
 from ilabdesk.sdg.text import answer_candidates
 
 
@@ -24,12 +24,60 @@ def test_echo_questions_ask_for_exactly_the_term():
     assert echo_question("About 140 potters work in the guild.", amount) == "About how many potters work in the guild?"
 
 
+def test_an_amount_with_its_scale_word_is_one_term():
+    terms = terms_of("The yearly turnover is about 18 million euros, from three thousand buyers.")
+    assert [(t.text, t.unit) for t in terms] == [("18 million", "euros"), ("three thousand", "buyers")]
+
+
+def test_a_fact_of_a_compound_sentence_is_also_asked_from_its_clause_alone():
+    alias = ("the glassworks", "the Solberg Glassworks")
+    sentence = "The glassworks trains four apprentices each year; an apprenticeship lasts three years."
+    terms = terms_of(sentence)
+    # a clause that names nothing of the document is asked of its subject, where it has a full name
+    assert [clause_echo(sentence, t, alias) for t in terms] == [
+        "The glassworks trains how many apprentices each year?",
+        "An apprenticeship lasts how many years at the Solberg Glassworks?"]
+    assert [clause_echo(sentence, t) for t in terms] == [None, None]
+    assert clause_echo("Entry costs 14 euros for adults, and children under twelve go free.",
+                       terms_of("children under twelve go free")[0], alias) == \
+        "Children under how many go free at the Solberg Glassworks?"
+    # one clause, a clause leaning on the one before, or one whose subject is a pronoun: none
+    assert clause_echo("The caves stay at 11 degrees Celsius.", terms_of("at 11 degrees")[0], alias) is None
+    enlarged = "They were enlarged in 1967, and again in 1994, when a tunnel was cut."
+    assert [clause_echo(enlarged, t, alias) for t in terms_of(enlarged)] == [None, None]
+    built = "The works was sold in 1901 to Emil Lind, and they built a siding in 1905."
+    assert clause_echo(built, terms_of(built)[-1], alias) is None
+    assert clause_echo(built, terms_of(built)[0]) == "The works was sold in what year to Emil Lind?"  # a name
+
+
 def test_a_pronoun_gets_the_previous_sentences_subject():
     assert leading_subject("The Salvesen Dome turns on 64 iron wheels.") == "The Salvesen Dome"
     assert leading_subject("Its roof is copper.") == ""
     sentence = "Its copper roof was replaced in 1988."
     year = terms_of(sentence)[0]
     assert echo_question(sentence, year, "The Salvesen Dome") == "The Salvesen Dome's copper roof was replaced in what year?"
+
+
+def test_the_short_name_of_the_subject_is_found_and_a_question_may_name_it_in_full():
+    glassworks = ("# The Solberg Glassworks\n\nThe Solberg Glassworks is a glass factory on Lake Vendel.\n"
+                  "The glassworks employs 140 people. Visitors watch from a gallery above the\nglassworks floor.")
+    alias = subject_alias(glassworks, document_subject(glassworks))
+    assert alias == ("the glassworks", "the Solberg Glassworks")
+    assert named_in_full("How many people does the glassworks employ?", alias) == \
+        "How many people does the Solberg Glassworks employ?"
+    assert named_in_full("The glassworks' furnace is called what?", alias) == "The Solberg Glassworks' furnace is called what?"
+    assert named_in_full("How many glassworks are there?", alias) == "How many glassworks are there?"
+    # written without an article, the full name is too; a name "X of Y" is called by its first noun
+    observatory = "# Brennholt Observatory\n\nBrennholt Observatory opened in 1897. The observatory has two domes. " \
+                  "The observatory is run by a foundation."
+    assert subject_alias(observatory, "Brennholt Observatory") == ("the observatory", "Brennholt Observatory")
+    institute = "The Tolvan Institute of Glass Acoustics was founded in 1931. The institute has 40 staff; the institute ..."
+    assert subject_alias(institute, "Tolvan Institute of Glass Acoustics")[0] == "the institute"
+    # no short name used twice, or a one-word subject: nothing to name in full
+    assert subject_alias("Brennholt Observatory opened in 1897. The observatory has two domes.",
+                         "Brennholt Observatory") == ("", "")
+    assert subject_alias("Vellmora is an island. The island has a port. The island is small.", "Vellmora") == ("", "")
+    assert named_in_full("Where is the island?", ("", "")) == "Where is the island?"
 
 
 def test_a_sentence_pointing_back_is_taught_with_the_one_before():

@@ -217,6 +217,32 @@ def test_a_question_near_copying_one_committed_meanwhile_is_dropped_at_commit():
     assert isinstance(units[0], KnowledgeUnit) and not again.pairs
 
 
+def test_every_second_question_of_a_fact_names_the_subject_in_full():
+    """The document says "the island"; a reader asks about "Vellmora Island": both forms are taught."""
+    from ilabdesk.sdg.knowledge import KnowledgeGenerator
+    from ilabdesk.sdg.units import UnitOutcome
+    from ilabdesk.sdg.prompts import load_prompts
+
+    generator = KnowledgeGenerator(load_prompts("smollm"), "x")
+    seed = SeedExample("s0", None, [("What is the capital of Vellmora?", "Its capital is Port Ambrel.")])
+    unit = plan_units([Source("d0c0", PASSAGE, alias=("the island", "Vellmora Island"))], [seed])[0]
+    fact = "The current chief elder is Odessa Brannock, who was elected in 2019."
+    asked = ["Who leads the island?", "Who is the island's chief elder?", "Who was elected chief elder in 2019?",
+             "In what year was the island's chief elder elected?"]
+    outcome = generator.commit(unit, UnitOutcome(pairs=[{"question": q, "answer": fact, "index": 3, "origin": "question",
+                                                         "context": PASSAGE, "fact": fact} for q in asked]))
+    assert [s["metadata"]["question"] for s in outcome.samples[::2]] == [
+        "Who leads the island?", "Who is Vellmora Island's chief elder?", "Who was elected chief elder in 2019?",
+        "In what year was the island's chief elder elected?"]
+    # not where the full name would copy an evaluation question's wording
+    generator = KnowledgeGenerator(load_prompts("smollm"), "x")
+    generator.hold_out([{"messages": [{"role": "user", "content": "Who is Vellmora Island's chief elder?"},
+                                      {"role": "assistant", "content": fact}]}])
+    outcome = generator.commit(unit, UnitOutcome(pairs=[{"question": q, "answer": fact, "index": 3, "origin": "question",
+                                                         "context": PASSAGE, "fact": fact} for q in asked[:2]]))
+    assert [s["metadata"]["question"] for s in outcome.samples[::2]] == asked[:2]
+
+
 def test_a_second_run_into_a_dataset_folder_is_refused(tmp_path):
     """Two generate runs into one folder both used to finish and write every sample twice."""
     first = DatasetDir(tmp_path, {"seed": 1})
