@@ -219,6 +219,40 @@ def subject_alias(markdown: str, subject: str) -> tuple[str, str]:
     return short, full
 
 
+def name_aliases(markdown: str, subject: str) -> tuple[tuple[str, str], ...]:
+    """The short and full names of the other things the document names: ("the cellars", "the Stone
+    Cellars"), ("the race", "the Wheel Race"). As with its subject (subject_alias), the text names a thing
+    once and then says "the cellars"; a reader asks "How many wheels can the Stone Cellars hold?". A
+    name counts when its last word is a capitalised noun that the text later writes as "the <noun>" (or
+    "the <Noun>"), and
+    no other name ends in that noun; headings are left out ("## The Museum" is not a name of a museum).
+    """
+    from ilabdesk.documents.chunk import paragraphs
+
+    body = " ".join(line for block in paragraphs(markdown) for line in block.split("\n")
+                    if not line.lstrip().startswith("#"))
+    body = " ".join(body.split())
+    subject_heads = {w.lower() for w in subject.split()}
+    by_head: dict[str, set[str]] = {}
+    for term in terms_of(body):
+        parts = term.text.split()
+        if term.kind == "name" and len(parts) >= 2 and parts[-1].isalpha() and parts[-1][:1].isupper():
+            by_head.setdefault(parts[-1].lower(), set()).add(term.text)
+    found = []
+    for head, names in by_head.items():
+        if len(names) != 1 or head in subject_heads:
+            continue
+        name = next(iter(names))
+        # "the cellars"; or "the Trust" for "the Harrowgate Valley Railway Trust", as the text writes it,
+        # where the name is no person's or place's two words ("Henrik Salvesen": "the Salvesen Dome")
+        forms = re.escape(head) + (f"|{re.escape(head.capitalize())}" if len(name.split()) >= 3 else "")
+        later = re.search(rf"\b[Tt]he ({forms})\b(?!\s+[A-Z])", body[body.find(name) + len(name):])
+        if later:
+            full = f"the {name}" if re.search(rf"\b[Tt]he {re.escape(name)}\b", body) else name
+            found.append((f"the {later.group(1)}", full))
+    return tuple(found)
+
+
 def named_in_full(question: str, alias: tuple[str, str]) -> str:
     """`question` with its first short name of the subject replaced by the full one (see subject_alias)."""
     short, full = alias

@@ -21,7 +21,7 @@ from ilabdesk.cpu import free_cores
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Cancel, Event, ProgressTracker
 from ilabdesk.sdg.dataset import REPLAY, SKILL_REPLAY, DatasetDir, UnitRecord, dataset_name
-from ilabdesk.sdg.facts import document_subject, subject_alias, terms_of
+from ilabdesk.sdg.facts import document_subject, name_aliases, subject_alias, terms_of
 from ilabdesk.sdg.heldout import document_questions as document_questions_steps
 from ilabdesk.sdg.heldout import skill_inputs as skill_inputs_steps
 from ilabdesk.sdg.knowledge import KnowledgeGenerator, Source, plan_units
@@ -52,6 +52,7 @@ class LeafPlan:
     seeded: set[str] = field(default_factory=set)  # those a seed example states too
     subject: str = ""  # the first document's subject
     alias: tuple[str, str] = ("", "")  # its short and full names (facts.subject_alias)
+    names: tuple[tuple[str, str], ...] = ()  # the same for other things it names (facts.name_aliases)
 
 
 def in_seed(sentence: str, seed: SeedExample) -> bool:
@@ -108,18 +109,20 @@ def plan_leaf(qna: Path, engine, chunk_tokens: int) -> LeafPlan:
             plan.documents.append(str(path))
             text = to_markdown(path)
             subject = document_subject(text)
-            alias = subject_alias(text, subject)
+            alias, names = subject_alias(text, subject), name_aliases(text, subject)
             for chunk_index, chunk in enumerate(chunk_text(text, chunk_tokens, 50, engine.count_tokens)):
-                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk, subject=subject, alias=alias))
+                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk, subject=subject, alias=alias, names=names))
     plan.chunks = len(sources)
     plan.subject = sources[0].subject if sources else ""
     plan.alias = sources[0].alias if sources else ("", "")
+    plan.names = sources[0].names if sources else ()
     # The seed contexts are the passages the user chose as the ones that matter: each also
     # gets its own unit with its own seed, so their facts get the most questions. A context
     # found in a chunk is shown as that chunk and planned right after it (see Source.shown).
     for seed in seeds:
         if seed.context:
-            context = Source(f"ctx{seed.id[1:]}", seed.context, seed.id, subject=plan.subject, alias=plan.alias)
+            context = Source(f"ctx{seed.id[1:]}", seed.context, seed.id, subject=plan.subject, alias=plan.alias,
+                             names=plan.names)
             flat = " ".join(seed.context.split())
             chunk = next((i for i, s in enumerate(sources) if not s.seed_id and flat in " ".join(s.text.split())), None)
             if chunk is None:

@@ -28,8 +28,9 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    it finds unfaithful or irrelevant;
 5. every kept pair becomes two samples: with a short context passage (reading
    comprehension, as in LAB) and without it (so the facts are memorised);
-   every second question of a fact that calls the subject "the glassworks"
-   calls it "the Solberg Glassworks", as a reader without the document does.
+   every other question of a fact that calls the subject "the glassworks"
+   calls it "the Solberg Glassworks", as a reader without the document does
+   (and "the cellars" "the Stone Cellars", for other things the text names).
 
 Why answer first: a 135M teacher asked to write Q&A invents facts; asked only
 to write a question for a sentence it is given, it is right most of the time,
@@ -68,6 +69,7 @@ class Source:
     shown: str | None = None
     subject: str = ""  # the document's subject (facts.document_subject), for questions made without the teacher
     alias: tuple[str, str] = ("", "")  # its short and full names (facts.subject_alias)
+    names: tuple[tuple[str, str], ...] = ()  # the same for other things it names (facts.name_aliases)
 
 
 @dataclass
@@ -387,13 +389,17 @@ class KnowledgeGenerator:
         ok, reason = check_question(question, answer, f"{known}\n{original}", new_words=3, topic=self.topic)
         if not ok:
             return reason
-        # words of the prompt's own examples ("the old bridge") copied instead of the passage's
-        borrowed = content_words(" ".join(" ".join(pair) for pair in self.prompts["paraphrase"].get("examples", [])))
+        # what the prompt's own examples are about ("the old bridge": the words an example's rewording
+        # keeps; its other words, "started", "person", are any question's) copied instead of the passage's
+        borrowed = set().union(*(content_words(a) & content_words(b) for a, b in self.prompts["paraphrase"].get("examples", [])))
         if (content_words(question) & borrowed) - content_words(known):
             return "question_copies_an_example"
+        # it asks about something else: it keeps too few of the original's words (at most three are
+        # needed, so a long echo question may become a reader's short one, "Which architect designed
+        # the new dairy?")
         kept = content_words(original)
-        if kept and len(content_words(question) & kept) < 0.4 * len(kept):
-            return "paraphrase_drifted"  # it asks about something else
+        if kept and len(content_words(question) & kept) < min(3, 0.4 * len(kept)):
+            return "paraphrase_drifted"
         if term and term.lower() in question.lower():
             return "answer_in_question"  # gives away the fact its echo question asked for
         return ""
@@ -420,14 +426,18 @@ class KnowledgeGenerator:
         return outcome
 
     def _named(self, unit: KnowledgeUnit, pair: dict[str, Any], short_named: Counter[str]) -> dict[str, Any]:
-        """Every second question of a fact that calls the document's subject by its short name ("the
-        glassworks") names it in full ("the Solberg Glassworks"), unless that brings it near an
-        evaluation question: the fact is then found by a question in either form (facts.subject_alias)."""
-        question = named_in_full(pair["question"], unit.source.alias)
+        """The first, third ... question of a fact that calls the document's subject, or another thing it
+        names, by its short name ("the glassworks", "the cellars") names it in full ("the Solberg
+        Glassworks", "the Stone Cellars"), unless that brings it near an evaluation question: the fact is
+        then found by a question in either form, also where it has only one such question
+        (facts.subject_alias, facts.name_aliases)."""
+        question = pair["question"]
+        for alias in (unit.source.alias, *unit.source.names):
+            question = named_in_full(question, alias)
         if question == pair["question"]:
             return pair
         short_named[pair["fact"]] += 1
-        if short_named[pair["fact"]] % 2 or any(similarity(question, held) >= HELD_OUT_SIMILARITY
+        if not short_named[pair["fact"]] % 2 or any(similarity(question, held) >= HELD_OUT_SIMILARITY
                                                 for held in self.reserved):
             return pair
         return {**pair, "question": question}

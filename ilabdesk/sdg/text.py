@@ -243,8 +243,9 @@ _ANAPHOR = re.compile(r"^(?:(?:This|That|These|Those|The same)\b|(?:\S+\s+){0,5}
 def answer_candidates(passage: str) -> list[str]:
     """Sentences of `passage` that state a fact: the answers the teacher writes questions for.
 
-    Headings, table rules, code and very short or very long sentences are left
-    out; list items count when they are sentence-like. A sentence that opens
+    Headings, code and very short or very long sentences are left out; list
+    items count when they are sentence-like, a table's rows as
+    table_sentences writes them. A sentence that opens
     with a pronoun or "That year" is joined to the one before it, so the answer
     says what it is about ("Until 1926 visitors climbed ... That year a
     funicular railway was opened ..."): alone it teaches a fact with no subject.
@@ -253,9 +254,11 @@ def answer_candidates(passage: str) -> list[str]:
 
     out: list[str] = []
     for block in paragraphs(passage):
-        if block.startswith("```") or block.startswith("|"):
+        if block.startswith("```"):
             continue
-        for line in logical_lines(block):
+        lines = logical_lines(block)
+        table = [line for line in lines if line.lstrip().startswith("|")]
+        for line in [line for line in lines if not line.lstrip().startswith("|")] + table_sentences(table):
             if line.lstrip().startswith("#"):
                 continue
             previous = ""
@@ -271,6 +274,32 @@ def answer_candidates(passage: str) -> list[str]:
                 if 5 <= n_words <= 60 and len(content_words(sentence)) >= 3 and not sentence.endswith("?"):
                     out.append(sentence)
     return list(dict.fromkeys(out))
+
+
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
+# a column whose header says nothing of what its cells are: the cell is read alone
+_BARE_HEADERS = frozenset("notes note remarks comments comment description details other".split())
+
+
+def table_sentences(rows: list[str]) -> list[str]:
+    """A Markdown table's rows as sentences that say what each cell is: "| Saloon coach Marjorie |
+    1908 | 24 | tea trains |" under "| Vehicle | Built | Seats | Notes |" -> "Saloon coach Marjorie:
+    built 1908; seats 24; tea trains." A row alone is no answer a reader could learn from, and its facts would go
+    untaught; a row without a header row above it (a table cut by chunking) lists its cells."""
+    cells = [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows]
+    header: list[str] = []
+    if len(rows) > 1 and _TABLE_RULE.match(rows[1].strip()):
+        header = ["" if h.lower() in _BARE_HEADERS else h[:1].lower() + h[1:] if h[1:].islower() else h
+                  for h in cells[0]]
+        cells = cells[2:]
+    out = []
+    for row in cells:
+        if _TABLE_RULE.match("|".join(row)) or not any(row[1:]):
+            continue
+        parts = [f"{header[i]} {value}" if i < len(header) and header[i] else value
+                 for i, value in enumerate(row[1:], start=1) if value]
+        out.append(f"{row[0]}: {'; '.join(parts)}." if row[0] else f"{'; '.join(parts)}.")
+    return out
 
 
 def fact_score(sentence: str) -> int:

@@ -1,7 +1,8 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
-from ilabdesk.sdg.facts import clause_echo, document_subject, echo_question, leading_subject, named_in_full, subject_alias, terms_of
-from ilabdesk.sdg.text import answer_candidates
+from ilabdesk.sdg.facts import (clause_echo, document_subject, echo_question, leading_subject, name_aliases, named_in_full,
+                                subject_alias, terms_of)
+from ilabdesk.sdg.text import answer_candidates, table_sentences
 
 
 def test_terms_have_kinds_and_units():
@@ -78,6 +79,35 @@ def test_the_short_name_of_the_subject_is_found_and_a_question_may_name_it_in_fu
                          "Brennholt Observatory") == ("", "")
     assert subject_alias("Vellmora is an island. The island has a port. The island is small.", "Vellmora") == ("", "")
     assert named_in_full("Where is the island?", ("", "")) == "Where is the island?"
+
+
+def test_other_things_the_document_names_once_and_then_calls_by_their_noun_have_a_full_name():
+    text = ("# Kelderwick Cheese Cooperative\n\n## The Museum\n\nThe cheese ripens in the Stone Cellars, caves above "
+            "Tessin. The cellars hold 48,000 wheels. The museum opened in 1990. The cooperative holds the Wheel Race "
+            "each year; the race record is 48 seconds. Malin Furu and Selma Vikander built the new dairy.\n")
+    aliases = name_aliases(text, "Kelderwick Cheese Cooperative")
+    # "## The Museum" is a heading, not a name; "Malin Furu" is never "the furu"
+    assert aliases == (("the cellars", "the Stone Cellars"), ("the race", "the Wheel Race"))
+    assert named_in_full("How many wheels do the cellars hold?", aliases[0]) == "How many wheels do the Stone Cellars hold?"
+    # written with a capital, as the text writes it
+    assert name_aliases("The Orlin Harbour Trust was formed in 1971. The Trust has 240 volunteers.", "Orlin") == \
+        (("the Trust", "the Orlin Harbour Trust"),)
+    # but not a person's surname, or a name's first word: "the Salvesen Dome" is no "Henrik Salvesen"
+    assert name_aliases("Henrik Salvesen paid for it. The Salvesen Dome opened in 1897.", "Brennholt") == ()
+    # two names that end in one noun: "the hall" could be either
+    assert name_aliases("The Music Hall and the Town Hall face each other. The hall has 300 seats.", "") == ()
+
+
+def test_a_table_row_is_a_sentence_that_says_what_each_cell_is():
+    table = ["| Vehicle | Built | Seats | Notes |", "|---|:---:|---|---|",
+             "| Saloon coach Marjorie | 1908 | 24 | tea trains |", "| Battery locomotive | 1953 | | |"]
+    assert table_sentences(table) == ["Saloon coach Marjorie: built 1908; seats 24; tea trains.",
+                                      "Battery locomotive: built 1953."]
+    assert table_sentences(["| Saloon coach Marjorie | 1908 | 24 |"]) == ["Saloon coach Marjorie: 1908; 24."]
+    # a table after a paragraph used to be left out whole: its facts went untaught and uncounted
+    text = "The railway owns three historic vehicles and a small shed.\n\n" + "\n".join(table) + "\n"
+    assert answer_candidates(text) == ["The railway owns three historic vehicles and a small shed.",
+                                       "Saloon coach Marjorie: built 1908; seats 24; tea trains."]
 
 
 def test_a_sentence_pointing_back_is_taught_with_the_one_before():

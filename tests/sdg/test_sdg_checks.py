@@ -217,8 +217,9 @@ def test_a_question_near_copying_one_committed_meanwhile_is_dropped_at_commit():
     assert isinstance(units[0], KnowledgeUnit) and not again.pairs
 
 
-def test_every_second_question_of_a_fact_names_the_subject_in_full():
-    """The document says "the island"; a reader asks about "Vellmora Island": both forms are taught."""
+def test_every_other_question_of_a_fact_names_the_subject_in_full():
+    """The document says "the island"; a reader asks about "Vellmora Island": both forms are taught,
+    the full one first (a fact with one such question gets it in full)."""
     from ilabdesk.sdg.knowledge import KnowledgeGenerator
     from ilabdesk.sdg.units import UnitOutcome
     from ilabdesk.sdg.prompts import load_prompts
@@ -232,15 +233,42 @@ def test_every_second_question_of_a_fact_names_the_subject_in_full():
     outcome = generator.commit(unit, UnitOutcome(pairs=[{"question": q, "answer": fact, "index": 3, "origin": "question",
                                                          "context": PASSAGE, "fact": fact} for q in asked]))
     assert [s["metadata"]["question"] for s in outcome.samples[::2]] == [
-        "Who leads the island?", "Who is Vellmora Island's chief elder?", "Who was elected chief elder in 2019?",
-        "In what year was the island's chief elder elected?"]
+        "Who leads Vellmora Island?", "Who is the island's chief elder?", "Who was elected chief elder in 2019?",
+        "In what year was Vellmora Island's chief elder elected?"]
     # not where the full name would copy an evaluation question's wording
     generator = KnowledgeGenerator(load_prompts("smollm"), "x")
-    generator.hold_out([{"messages": [{"role": "user", "content": "Who is Vellmora Island's chief elder?"},
+    generator.hold_out([{"messages": [{"role": "user", "content": "Who leads Vellmora Island?"},
                                       {"role": "assistant", "content": fact}]}])
     outcome = generator.commit(unit, UnitOutcome(pairs=[{"question": q, "answer": fact, "index": 3, "origin": "question",
                                                          "context": PASSAGE, "fact": fact} for q in asked[:2]]))
     assert [s["metadata"]["question"] for s in outcome.samples[::2]] == asked[:2]
+    # another thing the document names once and then calls by its noun ("the harbour"), likewise
+    unit = plan_units([Source("d0c0", PASSAGE, names=(("the harbour", "the Ambrel Harbour"),))], [seed])[0]
+    asked = ["How deep is the harbour?", "When was the harbour dredged?"]
+    outcome = KnowledgeGenerator(load_prompts("smollm"), "x").commit(unit, UnitOutcome(pairs=[
+        {"question": q, "answer": fact, "index": 3, "origin": "question", "context": PASSAGE, "fact": fact} for q in asked]))
+    assert [s["metadata"]["question"] for s in outcome.samples[::2]] == [
+        "How deep is the Ambrel Harbour?", "When was the harbour dredged?"]
+
+
+def test_a_paraphrase_may_ask_a_long_echo_question_shortly_but_not_about_something_else():
+    """A reader asks "Which architect designed the new dairy?", not the document's whole sentence with
+    "which architect" in it; such rewordings were dropped as drifted, and a verb of the prompt's examples
+    ("founded") as copied from them, as if it were what they are about ("the Harbor Society")."""
+    from ilabdesk.sdg.knowledge import KnowledgeGenerator
+    from ilabdesk.sdg.prompts import load_prompts
+
+    generator = KnowledgeGenerator(load_prompts("smollm"), "x")
+    fact = "A fire damaged the old dairy in 2004, and a new dairy designed by the architect Malin Furu opened two years later."
+    echo = "A fire damaged the old dairy in 2004, and a new dairy designed by which architect opened two years later?"
+    known = fact
+    assert generator.paraphrase_problem("Which architect designed the new dairy?", echo, fact, known, "Malin Furu") == ""
+    assert generator.paraphrase_problem("What is the old dairy called?", echo, fact, known, "Malin Furu") == \
+        "paraphrase_drifted"
+    assert generator.paraphrase_problem("Which architect founded the new dairy after the fire?", echo, fact, known,
+                                        "Malin Furu") == ""
+    assert generator.paraphrase_problem("Which sea captain designed the new dairy after the fire?", echo, fact, known,
+                                        "Malin Furu") == "question_copies_an_example"
 
 
 def test_a_second_run_into_a_dataset_folder_is_refused(tmp_path):
