@@ -221,11 +221,11 @@ def subject_alias(markdown: str, subject: str) -> tuple[str, str]:
 
 def name_aliases(markdown: str, subject: str) -> tuple[tuple[str, str], ...]:
     """The short and full names of the other things the document names: ("the cellars", "the Stone
-    Cellars"), ("the race", "the Wheel Race"). As with its subject (subject_alias), the text names a thing
-    once and then says "the cellars"; a reader asks "How many wheels can the Stone Cellars hold?". A
-    name counts when its last word is a capitalised noun that the text later writes as "the <noun>" (or
-    "the <Noun>"), and
-    no other name ends in that noun; headings are left out ("## The Museum" is not a name of a museum).
+    Cellars"), ("the race", "the Wheel Race"). As with its subject (subject_alias), the text names a
+    thing once and then says "the cellars"; a reader asks "How many wheels can the Stone Cellars
+    hold?". A name counts when its last word is a capitalised noun that the text later writes as "the
+    <noun>" (or "the <Noun>"), and no other name ends in that noun; headings are left out ("## The
+    Museum" is not a name of a museum).
     """
     from ilabdesk.documents.chunk import paragraphs
 
@@ -254,7 +254,8 @@ def name_aliases(markdown: str, subject: str) -> tuple[tuple[str, str], ...]:
 
 
 def named_in_full(question: str, alias: tuple[str, str]) -> str:
-    """`question` with its first short name of the subject replaced by the full one (see subject_alias)."""
+    """`question` with its first short name ("the glassworks", "the cellars") replaced by the full one
+    (see subject_alias, name_aliases)."""
     short, full = alias
     if not short:
         return question

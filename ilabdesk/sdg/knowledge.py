@@ -391,7 +391,8 @@ class KnowledgeGenerator:
             return reason
         # what the prompt's own examples are about ("the old bridge": the words an example's rewording
         # keeps; its other words, "started", "person", are any question's) copied instead of the passage's
-        borrowed = set().union(*(content_words(a) & content_words(b) for a, b in self.prompts["paraphrase"].get("examples", [])))
+        examples = self.prompts["paraphrase"].get("examples", [])
+        borrowed = set().union(*(content_words(a) & content_words(b) for a, b in examples))
         if (content_words(question) & borrowed) - content_words(known):
             return "question_copies_an_example"
         # it asks about something else: it keeps too few of the original's words (at most three are

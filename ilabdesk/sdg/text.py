@@ -284,8 +284,9 @@ _BARE_HEADERS = frozenset("notes note remarks comments comment description detai
 def table_sentences(rows: list[str]) -> list[str]:
     """A Markdown table's rows as sentences that say what each cell is: "| Saloon coach Marjorie |
     1908 | 24 | tea trains |" under "| Vehicle | Built | Seats | Notes |" -> "Saloon coach Marjorie:
-    built 1908; seats 24; tea trains." A row alone is no answer a reader could learn from, and its facts would go
-    untaught; a row without a header row above it (a table cut by chunking) lists its cells."""
+    built 1908; seats 24; tea trains." A row alone is no answer a reader could learn from, and its
+    facts would go untaught; a row without a header row above it (a table cut by chunking) lists its
+    cells."""
     cells = [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows]
     header: list[str] = []
     if len(rows) > 1 and _TABLE_RULE.match(rows[1].strip()):
