@@ -9,7 +9,9 @@ brennholt (the leaf ilabdesk was tuned on); benchmarks/data/knowledge/
 kelderwick is the check leaf nobody tunes on, run with --pdf so its document
 reaches SDG as a PDF, as a user's handbook would; benchmarks/data/knowledge/
 solberg is a second check leaf, twice as long (about 55 fact-bearing
-sentences, the size of the issue's 2-page handbook). One `ilabdesk run` with the
+sentences, the size of the issue's 2-page handbook); benchmarks/data/knowledge/
+harrowgate is a third, a handbook with a list of key facts and a table, run
+without --pdf (the PDF made here prints a table as text). One `ilabdesk run` with the
 defaults (embedded model as teacher and student), then, base vs tuned (the
 fused quantized GGUF): recall of the document-only facts, the seed Q&A
 (taught), the app's own document questions (which must agree in direction),
