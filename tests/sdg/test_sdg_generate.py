@@ -167,7 +167,7 @@ def test_no_usable_facts_is_an_error_not_an_empty_dataset(tmp_path, engine):
 
 def test_a_seed_context_found_in_a_chunk_is_shown_as_that_chunk_right_after_it(tmp_path, engine):
     """Its unit then shares the chunk units' prompts (passage and seed shots) in llama.cpp's cache."""
-    from ilabdesk.sdg.generate import plan_leaf
+    from ilabdesk.sdg.plan import plan_leaf
     from ilabdesk.sdg.knowledge import KnowledgeGenerator
     from ilabdesk.sdg.prompts import load_prompts
 
