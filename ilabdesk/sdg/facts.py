@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ilabdesk.sdg.reader import predicates
 from ilabdesk.sdg.text import NUMBER_WORDS, STOPWORDS, words
 
 MONTHS = ("january february march april may june july august september october november december").split()
@@ -187,7 +188,7 @@ def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", "")) -> s
     from ilabdesk.documents.chunk import split_sentences
 
     sentence = next((part for part in split_sentences(answer) if term.text in part), "")
-    clauses = _CLAUSE_BREAK.split(" ".join(sentence.split()))
+    clauses = [part for clause in _CLAUSE_BREAK.split(" ".join(sentence.split())) for part in predicates(clause)]
     clause = next((c for c in clauses if term.text in c), "") if len(clauses) > 1 else ""
     clause = clause[:1].upper() + clause[1:]
     if len(words(clause)) < 4 or _PRONOUN_START.match(clause) or _ELLIPTIC.match(clause):

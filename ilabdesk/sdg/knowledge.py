@@ -27,7 +27,10 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    near-duplicate questions are dropped; the teacher, as judge, drops pairs
    it finds unfaithful or irrelevant;
 5. every kept pair becomes two samples: with a short context passage (reading
-   comprehension, as in LAB) and without it (so the facts are memorised);
+   comprehension, as in LAB) and without it (so the facts are memorised); an
+   echo question is asked without the passage in a reader's word order where
+   it can be, question phrase first ("How many wheels can the cellars hold?",
+   sdg.reader), so the student meets both orders;
    every other question of a fact that calls the subject "the glassworks"
    calls it "the Solberg Glassworks", as a reader without the document does
    (and "the cellars" "the Stone Cellars", for other things the text names).
@@ -45,6 +48,7 @@ from typing import Any
 
 from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.prompts import json_text, render
+from ilabdesk.sdg.reader import reader_question
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
 from ilabdesk.sdg.facts import clause_echo, echo_for, leading_subject, named_in_full, terms_of
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
@@ -455,13 +459,27 @@ class KnowledgeGenerator:
             "fact": pair["fact"],  # the sentence (or seed answer) it teaches: coverage is counted on it
         }
         with_context = f"{pair['context']}\n\n{pair['question']}"
+        reader = self._reader_form(unit, pair) if pair["origin"] == "fact" else None
+        alone = {**meta, "origin": "reader", "question": reader} if reader else meta
         return [
             {
                 "messages": [{"role": "user", "content": with_context}, {"role": "assistant", "content": pair["answer"]}],
                 "metadata": {**meta, "with_context": True},
             },
             {
-                "messages": [{"role": "user", "content": pair["question"]}, {"role": "assistant", "content": pair["answer"]}],
-                "metadata": {**meta, "with_context": False},
+                "messages": [{"role": "user", "content": alone["question"]}, {"role": "assistant", "content": pair["answer"]}],
+                "metadata": {**alone, "with_context": False},
             },
         ]
+
+    def _reader_form(self, unit: KnowledgeUnit, pair: dict[str, Any]) -> str | None:
+        """An echo question asked as a reader asks it (sdg.reader), with the things it names in full
+        ("How many wheels can the Stone Cellars hold at once?"); None where it cannot be made or comes near
+        an evaluation question. Asked in place of the echo without its passage: in addition, its samples
+        cost general answers (kelderwick 107% -> 91% of the base's) and gained no recall."""
+        question = reader_question(pair["question"])
+        if not question:
+            return None
+        for alias in (unit.source.alias, *unit.source.names):
+            question = named_in_full(question, alias)
+        return None if any(similarity(question, held) >= HELD_OUT_SIMILARITY for held in self.reserved) else question

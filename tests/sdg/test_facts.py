@@ -49,6 +49,10 @@ def test_a_fact_of_a_compound_sentence_is_also_asked_from_its_clause_alone():
     built = "The works was sold in 1901 to Emil Lind, and they built a siding in 1905."
     assert clause_echo(built, terms_of(built)[-1], alias) is None
     assert clause_echo(built, terms_of(built)[0]) == "The works was sold in what year to Emil Lind?"  # a name
+    # a subject that does two things (sdg.reader.predicates): each is asked of it alone
+    tour = "A guided tour of the Stone Cellars lasts 75 minutes and costs 9 euros."
+    assert [clause_echo(tour, t) for t in terms_of(tour)[1:]] == [  # [0]: "Stone Cellars"
+        "A guided tour of the Stone Cellars lasts how many minutes?", "A guided tour of the Stone Cellars costs how many euros?"]
 
 
 def test_a_pronoun_gets_the_previous_sentences_subject():

@@ -251,6 +251,36 @@ def test_every_other_question_of_a_fact_names_the_subject_in_full():
         "How deep is the Ambrel Harbour?", "When was the harbour dredged?"]
 
 
+def test_an_echo_question_is_taught_without_its_passage_in_a_readers_word_order():
+    """"The island can hold how many boats?" is asked with its passage as the sentence words it, and
+    without it as a reader does, "How many boats can Vellmora Island hold?" (sdg.reader); not where the
+    reader's wording would copy an evaluation question's."""
+    from ilabdesk.sdg.knowledge import KnowledgeGenerator
+    from ilabdesk.sdg.units import UnitOutcome
+    from ilabdesk.sdg.prompts import load_prompts
+
+    seed = SeedExample("s0", None, [("What is the capital of Vellmora?", "Its capital is Port Ambrel.")])
+    unit = plan_units([Source("d0c0", PASSAGE, alias=("the island", "Vellmora Island"))], [seed])[0]
+    fact = "The harbour can hold 300 boats."
+    echo = {"question": "The harbour can hold how many boats?", "answer": fact, "index": 2, "origin": "fact",
+            "context": PASSAGE, "fact": fact}
+    asked = {"question": "How big is the harbour?", "answer": fact, "index": 2, "origin": "question",
+             "context": PASSAGE, "fact": fact}
+    outcome = KnowledgeGenerator(load_prompts("smollm"), "x").commit(unit, UnitOutcome(pairs=[echo, asked]))
+    assert [(s["metadata"]["origin"], s["metadata"]["with_context"], s["messages"][0]["content"].split("\n")[-1])
+            for s in outcome.samples] == [
+        ("fact", True, "The harbour can hold how many boats?"),
+        ("reader", False, "How many boats can the harbour hold?"),
+        ("question", True, "How big is the harbour?"),
+        ("question", False, "How big is the harbour?")]
+    generator = KnowledgeGenerator(load_prompts("smollm"), "x")
+    generator.hold_out([{"messages": [{"role": "user", "content": "How many boats can the harbour hold?"},
+                                      {"role": "assistant", "content": fact}]}])
+    outcome = generator.commit(unit, UnitOutcome(pairs=[echo]))
+    assert [s["messages"][0]["content"].split("\n")[-1] for s in outcome.samples] == [
+        "The harbour can hold how many boats?"] * 2
+
+
 def test_a_paraphrase_may_ask_a_long_echo_question_shortly_but_not_about_something_else():
     """A reader asks "Which architect designed the new dairy?", not the document's whole sentence with
     "which architect" in it; such rewordings were dropped as drifted, and a verb of the prompt's examples
