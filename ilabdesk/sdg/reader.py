@@ -170,13 +170,13 @@ def reader_question(echo: str) -> str | None:
         return None
     before, phrase, after = " ".join(text[:match.start()].split()), match.group(), text[match.end():]
     after = _TAIL_END.split(after)[0].split()
-    lead = before.split()
-    if 0 < len(lead) <= 2 and lead[-1].lower() in _PREPOSITIONS and not phrase.startswith("how many"):
+    head = before.split()
+    if 0 < len(head) <= 2 and head[-1].lower() in _PREPOSITIONS and not phrase.startswith("how many"):
         clause = _inverted(after, opening=False)
         if clause is None:
             return None
         aux, subject, verb = clause
-        question = " ".join([*lead, phrase, aux, *subject, *verb])
+        question = " ".join([*head, phrase, aux, *subject, *verb])
         return question[0].upper() + question[1:] + "?"
     if after[:1] in (["and"], ["or"]):
         after = []  # "to which brothers and Oskar Lindqvist": the rest of the answer
@@ -193,7 +193,7 @@ def reader_question(echo: str) -> str | None:
     opening = _OPENING.match(before)
     tail = [opening.group(1)[0].lower() + opening.group(1)[1:]] if opening else []
     words = before[opening.end():].split() if opening else before.split()
-    lead = []
+    lead: list[str] = []
     while words and words[-1].lower() in _MODIFIERS | _PREPOSITIONS and len(lead) < 2:
         lead.insert(0, words.pop())
     if not words or _RELATIVE.search(" ".join(words)) or words[-1].lower() in _STRANDED:
