@@ -252,8 +252,8 @@ def test_every_other_question_of_a_fact_names_the_subject_in_full():
 
 
 def test_an_echo_question_is_taught_without_its_passage_in_a_readers_word_order():
-    """"The island can hold how many boats?" is asked with its passage as the sentence words it, and
-    without it as a reader does, "How many boats can Vellmora Island hold?" (sdg.reader); not where the
+    """"The harbour can hold how many boats?" is asked with its passage as the sentence words it, and
+    without it as a reader does, "How many boats can the harbour hold?" (sdg.reader); not where the
     reader's wording would copy an evaluation question's."""
     from ilabdesk.sdg.knowledge import KnowledgeGenerator
     from ilabdesk.sdg.units import UnitOutcome
