@@ -61,6 +61,11 @@ HELD_OUT_SIMILARITY = 0.6
 QUESTION_ANSWER = object_schema(question=text_field(), answer=text_field())
 
 
+def near_evaluation(question: str, reserved: list[str]) -> bool:
+    """Whether a training question would copy the wording of one of the evaluation's questions."""
+    return any(similarity(question, held) >= HELD_OUT_SIMILARITY for held in reserved)
+
+
 @dataclass
 class Source:
     """Text the teacher writes from: a document chunk, or a seed example's own context."""
@@ -117,7 +122,7 @@ class _UnitWork:
                 self.drop(pair["index"], "duplicate")
             elif self.count[pair["index"]] >= 2 * self.target[pair["index"]]:
                 self.drop(pair["index"], "enough_for_this_fact")
-            elif any(similarity(pair["question"], held) >= HELD_OUT_SIMILARITY for held in self.reserved):
+            elif near_evaluation(pair["question"], self.reserved):
                 self.drop(pair["index"], "close_to_an_evaluation_question")
             else:
                 pair["fact"] = self.pool[pair["index"]]
@@ -436,14 +441,11 @@ class KnowledgeGenerator:
         Glassworks", "the Stone Cellars"), unless that brings it near an evaluation question: the fact is
         then found by a question in either form, also where it has only one such question
         (facts.subject_alias, facts.name_aliases)."""
-        question = pair["question"]
-        for alias in (unit.source.alias, *unit.source.names):
-            question = named_in_full(question, alias)
+        question = self._in_full(unit, pair["question"])
         if question == pair["question"]:
             return pair
         short_named[pair["fact"]] += 1
-        if not short_named[pair["fact"]] % 2 or any(similarity(question, held) >= HELD_OUT_SIMILARITY
-                                                for held in self.reserved):
+        if not short_named[pair["fact"]] % 2 or near_evaluation(question, self.reserved):
             return pair
         return {**pair, "question": question}
 
@@ -480,6 +482,12 @@ class KnowledgeGenerator:
         question = reader_question(pair["question"])
         if not question:
             return None
+        question = self._in_full(unit, question)
+        return None if near_evaluation(question, self.reserved) else question
+
+    @staticmethod
+    def _in_full(unit: KnowledgeUnit, question: str) -> str:
+        """`question` with the subject and the other things its passage names called in full."""
         for alias in (unit.source.alias, *unit.source.names):
             question = named_in_full(question, alias)
-        return None if any(similarity(question, held) >= HELD_OUT_SIMILARITY for held in self.reserved) else question
+        return question

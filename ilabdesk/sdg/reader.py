@@ -176,8 +176,7 @@ def reader_question(echo: str) -> str | None:
         if clause is None:
             return None
         aux, subject, verb = clause
-        question = " ".join([*head, phrase, aux, *subject, *verb])
-        return question[0].upper() + question[1:] + "?"
+        return _question([*head, phrase, aux, *subject, *verb])
     if after[:1] in (["and"], ["or"]):
         after = []  # "to which brothers and Oskar Lindqvist": the rest of the answer
     if after and _finite(after[:1]):
@@ -202,5 +201,9 @@ def reader_question(echo: str) -> str | None:
     if clause is None:
         return None
     aux, subject, verb = clause
-    question = " ".join([*lead, phrase, aux, *subject, *verb, *after, *tail])
-    return question[0].upper() + question[1:] + "?"
+    return _question([*lead, phrase, aux, *subject, *verb, *after, *tail])
+
+
+def _question(words: list[str]) -> str:
+    text = " ".join(words)
+    return text[0].upper() + text[1:] + "?"
