@@ -41,7 +41,8 @@ DEFAULT = Path(__file__).resolve().parent / "data" / "knowledge" / "brennholt"
 
 
 def as_pdf(markdown: Path, pdf: Path) -> None:
-    """Lay the Markdown out as a plain A4 PDF (headings bold, text hard-wrapped), as a word processor would."""
+    """Lay the Markdown out as a plain A4 PDF (headings bold, text hard-wrapped, a list's items bulleted, a
+    table's cells in columns), as a word processor would."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -49,17 +50,29 @@ def as_pdf(markdown: Path, pdf: Path) -> None:
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
-    lines: list[tuple[bool, str]] = []
+    # (heading, cells): a line of text is one cell; a table row is several, set in columns
+    lines: list[tuple[bool, list[str]]] = []
     for block in markdown.read_text(encoding="utf-8").split("\n\n"):
         text = " ".join(block.split())
-        lines += [(True, text.lstrip("# "))] if text.startswith("#") else [(False, ln) for ln in textwrap.wrap(text, 88)]
-        lines.append((False, ""))
+        if text.startswith("#"):
+            lines.append((True, [text.lstrip("# ")]))
+        elif text.startswith("|"):
+            rows = [row.strip().strip("|").split("|") for row in block.strip().splitlines()]
+            lines += [(False, [cell.strip() for cell in row]) for row in rows if not set("".join(row)) <= set("-: ")]
+        elif text.startswith("- "):  # a list: one bullet per item
+            for item in block.strip().split("\n- "):
+                wrapped = textwrap.wrap(" ".join(item.removeprefix("- ").split()), 84)
+                lines += [(False, [f"\u2022 {wrapped[0]}"])] + [(False, [f"   {ln}"]) for ln in wrapped[1:]]
+        else:
+            lines += [(False, [ln]) for ln in textwrap.wrap(text, 88)]
+        lines.append((False, [""]))
     with PdfPages(pdf) as pages:
         for start in range(0, len(lines), 46):
             figure = Figure(figsize=(8.27, 11.69))
-            for row, (heading, text) in enumerate(lines[start : start + 46]):
-                figure.text(0.08, 0.95 - 0.019 * row, text, fontsize=13 if heading else 10,
-                            weight="bold" if heading else "normal")
+            for row, (heading, cells) in enumerate(lines[start : start + 46]):
+                for column, cell in enumerate(cells):
+                    figure.text(0.08 + (0.3 if column else 0) + 0.12 * max(0, column - 1), 0.95 - 0.019 * row, cell,
+                                fontsize=13 if heading else 10, weight="bold" if heading else "normal")
             pages.savefig(figure)
 
 

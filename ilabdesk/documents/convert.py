@@ -78,10 +78,69 @@ def _pdf(path: Path) -> str:
             f"{path}: the PDF has no text layer (it looks scanned); OCR is not supported",
             hint="export the PDF with text from the program that made it, or provide the text as .md",
         )
+    tables = _pdf_tables(path, len(pages))
     parts = []
-    for number, page in enumerate(pages, start=1):
-        parts.append(f"<!-- page {number} -->\n\n{_reflow(page)}")
+    for number, (page, found) in enumerate(zip(pages, tables), start=1):
+        parts.append(f"<!-- page {number} -->\n\n{_reflow(page, found)}")
     return "\n\n".join(parts)
+
+
+Table = tuple[list[list[str]], set[str]]  # its rows of cells, and its lines as plain text gives them
+
+
+def _pdf_tables(path: Path, count: int) -> list[list[Table]]:
+    """The tables of each page (rows of cells, the header first), found in pypdf's layout text, where
+    a table's columns keep their places. Plain text gives a row as one line of words ("Saloon coach
+    Marjorie 1908 seats 24"), whose cells no longer say which is the name and which the year."""
+    try:
+        from pypdf import PdfReader
+
+        texts = [page.extract_text(extraction_mode="layout") for page in PdfReader(str(path)).pages]
+    except Exception:  # every PDF library raises its own types; without layout a table reads as text
+        return [[] for _ in range(count)]
+    return [_layout_tables(text) for text in texts] if len(texts) == count else [[] for _ in range(count)]
+
+
+_CELL = re.compile(r"\S+(?: {1,2}\S+)*")  # words apart by one or two spaces; three or more part cells
+
+
+def _layout_tables(text: str) -> list[Table]:
+    """Tables in a page of layout text: a line of two or more cells and at least two lines below it
+    of cells that each start nearest a different cell of it, in its order (a line whose first cell is
+    under a later column continues the row above: a cell wrapped in its column), the cells 30
+    characters long on average or less."""
+    lines = [[(m.start(), m.group()) for m in _CELL.finditer(line)] for line in text.splitlines()]
+    tables: list[Table] = []
+    index = 0
+    while index < len(lines):
+        header = lines[index]
+        starts = [start for start, _ in header]
+        rows = [[cell for _, cell in header]]
+        below = index + 1
+        while len(header) >= 2 and below < len(lines) and lines[below]:
+            # the nearest of the header's cells: layout text places words by estimated widths, not exactly
+            columns = [min(range(len(starts)), key=lambda k: abs(starts[k] - start)) for start, _ in lines[below]]
+            if columns != sorted(set(columns)):
+                break
+            if columns[0] > 0 and len(rows) > 1:  # a wrapped cell
+                for column, (_, cell) in zip(columns, lines[below]):
+                    rows[-1][column] = f"{rows[-1][column]} {cell}".strip()
+            elif columns[0] == 0 and len(columns) >= 2:
+                row = [""] * len(starts)
+                for column, (_, cell) in zip(columns, lines[below]):
+                    row[column] = cell
+                rows.append(row)
+            else:
+                break
+            below += 1
+        cells = [cell for row in rows for cell in row if cell]
+        # a table's cells are short: two columns of text side by side are a page's layout, not a table
+        if len(rows) >= 3 and sum(map(len, cells)) <= 30 * len(cells):
+            tables.append((rows, {" ".join(cell for _, cell in line) for line in lines[index:below]}))
+            index = below
+        else:
+            index += 1
+    return tables
 
 
 def _pdf_pages(path: Path) -> list[str]:
@@ -112,15 +171,23 @@ def _pdf_pages(path: Path) -> list[str]:
         raise UserError(f"{path}: cannot read the PDF ({exc})", hint="open it in a PDF viewer and re-export it") from exc
 
 
-def _reflow(page: str) -> str:
+_BULLET = re.compile(r"^([-*\u2022]|\d{1,3}[.)])\s")
+
+
+def _reflow(page: str, tables: list[Table] = ()) -> str:
     """Join the hard-wrapped lines of a PDF page into paragraphs, and find its headings.
 
     PDF text comes one visual line at a time, often with no blank line between
     paragraphs. A blank line, or a line that ends a sentence well short of the
     page's usual line width, ends a paragraph; a short line without closing
     punctuation that follows a finished sentence is a heading (kept apart, so
-    "The Cheeses" is not read as the start of the next sentence). Words split
-    by a hyphen at the line end are rejoined.
+    "The Cheeses" is not read as the start of the next sentence), also before
+    a list; not one with a number inside ("Palm House 1868 19 metres tall" is
+    a table's row). A list item ends at the next bullet, or where it does not
+    fill its line ("Visitors: about 64,000 a year" has no full stop, and the
+    heading after it is no part of it). Words split by a hyphen at the line
+    end are rejoined. The lines of a table found in the page's layout
+    (`tables`, see _pdf_tables) are written as a Markdown table instead.
     """
     lines = [raw.strip() for raw in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lengths = sorted(len(line) for line in lines if line)
@@ -133,26 +200,39 @@ def _reflow(page: str) -> str:
             paragraphs.append(" ".join(current))
             current.clear()
 
+    owner = {line: number for number, (_, keys) in enumerate(tables) for line in keys}
+    written: set[int] = set()
     for index, line in enumerate(lines):
         if not line:
             close()
             continue
+        number = owner.get(" ".join(line.split()))
+        if number is not None:
+            close()
+            if number not in written:  # written once, at its first line
+                written.add(number)
+                paragraphs.append(_markdown_table(tables[number][0]))
+            continue
         if current and current[-1].endswith("-") and line[:1].islower():
             current[-1] = current[-1][:-1] + line
             continue
-        if re.match(r"^([-*\u2022]|\d{1,3}[.)])\s", line):
+        if _BULLET.match(line):
             close()
         following = next((n for n in lines[index + 1:] if n), "")
+        starts = following[:1].isupper() or bool(_BULLET.match(following))
         finished = not current or current[-1].endswith((".", "!", "?", ":", '"', "\u201d", ")"))
         short = len(line) < 0.6 * width
         if (finished and short and line[:1].isupper() and not line.endswith((".", "!", "?", ",", ";", ":"))
-                and len(line.split()) <= 10 and following[:1].isupper()):
+                and len(line.split()) <= 10 and starts and not re.search(r"\d", " ".join(line.split()[1:-1]))):
             close()
             paragraphs.append(f"## {line}")
             continue
         current.append(line)
+        item = bool(_BULLET.match(current[0]))
         if line.endswith((".", "!", "?", '"', "\u201d")) and len(line) < 0.75 * width:
             close()
+        elif item and len(line) < 0.75 * width and starts and not line.endswith((",", ";", "-")):
+            close()  # a list item that does not fill its line ends there, full stop or not
     close()
     return "\n\n".join(re.sub(r"^\u2022\s*", "- ", p) for p in paragraphs)
 

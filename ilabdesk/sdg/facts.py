@@ -130,6 +130,11 @@ def leading_subject(sentence: str) -> str:
     return match.group()
 
 
+def _whole(text: str) -> re.Pattern[str]:
+    """`text` as a word of its own: "90" in "opened 1903; kept at 90 per cent" is not the one in 1903."""
+    return re.compile(rf"(?<![\w.,]){re.escape(text)}(?!\w)")
+
+
 def echo_question(sentence: str, term: Term, subject: str = "") -> str | None:
     """A question that asks for `term` in the words of `sentence`; None where none can be made.
 
@@ -138,9 +143,10 @@ def echo_question(sentence: str, term: Term, subject: str = "") -> str | None:
     else the document's), so the question stands on its own.
     """
     text = " ".join(sentence.split()).rstrip(".!;: ")
-    start = text.find(term.text)
-    if start < 0:
+    found = _whole(term.text).search(text)
+    if not found:
         return None
+    start = found.start()
     before, after = text[:start], text[start + len(term.text):]
     drop, phrase = _ask_for(term, before)
     if drop:
@@ -151,7 +157,7 @@ def echo_question(sentence: str, term: Term, subject: str = "") -> str | None:
     if subject:
         question = _PRONOUN_START.sub(lambda m: f"{subject}'s" if m.group(1) in ("Its", "Their") else subject, question)
     question = question[0].upper() + question[1:]
-    if len(words(question)) < 4 or term.text in question:
+    if len(words(question)) < 4 or _whole(term.text).search(question):
         return None
     return question + "?"
 

@@ -16,12 +16,13 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    the facts the user chose to teach;
 3. every name and number of a sentence also gets an *echo question* made
    from the sentence without the teacher (sdg.facts), and one from its
-   clause alone where the sentence joins several, paraphrased by the
-   teacher: the only questions sure to ask for each fact. A sentence with
-   fewer than `questions_per_fact` kept questions (one more per fact beyond
-   two) is asked again with another seed's examples and hotter sampling. So
-   every fact is taught, and the per-sentence counts and drop reasons are the
-   leaf's coverage report;
+   clause alone where the sentence joins several, and a list item or table
+   row a reader's questions of what it belongs to (sdg.attributes), all
+   paraphrased by the teacher: the only questions sure to ask for each
+   fact. A sentence with fewer than `questions_per_fact` kept questions (one
+   more per fact beyond two) is asked again with another seed's examples and
+   hotter sampling. So every fact is taught, and the per-sentence counts and
+   drop reasons are the leaf's coverage report;
 4. word-level checks drop non-questions, invented names, questions that
    give the answer away and questions whose answer lacks what they ask for;
    near-duplicate questions are dropped; the teacher, as judge, drops pairs
@@ -47,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ilabdesk.chat.engine import Message
+from ilabdesk.sdg.attributes import attribute_questions
 from ilabdesk.sdg.prompts import json_text, render
 from ilabdesk.sdg.reader import reader_question
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
@@ -335,7 +337,8 @@ class KnowledgeGenerator:
     def echo_pairs(self, sentences: list[tuple[int, str]], candidates: list[str], subject: str,
                    alias: tuple[str, str] = ("", "")) -> list[dict[str, Any]]:
         """An echo question (sdg.facts) for each term of each answer but the subject of its sentence, and
-        one from the term's clause alone where the sentence joins several."""
+        one from the term's clause alone where the sentence joins several; a list item or table row also
+        gets a reader's questions of the thing it belongs to (sdg.attributes)."""
         from ilabdesk.documents.chunk import split_sentences
 
         pairs = []
@@ -349,6 +352,9 @@ class KnowledgeGenerator:
                     if question:
                         pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
                                       "term": term.text})
+            for question, term in attribute_questions(answer, alias[1] or subject):
+                pairs.append({"question": question, "answer": answer, "index": index, "origin": "attribute",
+                              "term": term.text})
         return pairs
 
     def _checked_question(self, reply: dict[str, str] | None, index: int, sentence: str, pool: list[str],

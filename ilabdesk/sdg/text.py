@@ -215,6 +215,9 @@ def facts_of(question: str, answer: str) -> list[str]:
 
 
 _ITEM_START = re.compile(r"\s*(?:#|[-*+]\s|\d{1,3}[.)]\s|\|)")
+_LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s")
+# "Length of line: 11 kilometres": a label of a few words, a colon, a value (sdg.attributes)
+LABELLED = re.compile(r"^([A-Z][\w'’-]*(?: [\w'’-]+){0,4}): (\S.*)$")
 
 
 def logical_lines(block: str) -> list[str]:
@@ -244,8 +247,8 @@ def answer_candidates(passage: str) -> list[str]:
     """Sentences of `passage` that state a fact: the answers the teacher writes questions for.
 
     Headings, code and very short or very long sentences are left out; list
-    items count when they are sentence-like, a table's rows as
-    table_sentences writes them. A sentence that opens
+    items count when they are sentence-like or a label and its value ("Area: 28
+    hectares"), a table's rows as table_sentences writes them. A sentence that opens
     with a pronoun or "That year" is joined to the one before it, so the answer
     says what it is about ("Until 1926 visitors climbed ... That year a
     funicular railway was opened ..."): alone it teaches a fact with no subject.
@@ -262,6 +265,7 @@ def answer_candidates(passage: str) -> list[str]:
             if line.lstrip().startswith("#"):
                 continue
             previous = ""
+            item = bool(_LIST_ITEM.match(line))
             for sentence in split_sentences(strip_markdown(line)):
                 n_words = len(words(sentence))
                 if previous and _ANAPHOR.match(sentence) and n_words + len(words(previous)) <= 60:
@@ -271,7 +275,10 @@ def answer_candidates(passage: str) -> list[str]:
                     previous = ""  # one sentence of context is enough
                 else:
                     previous = sentence
-                if 5 <= n_words <= 60 and len(content_words(sentence)) >= 3 and not sentence.endswith("?"):
+                # a list item of a label and its value ("Area: 28 hectares") states a fact in a few words
+                shortest = 2 if item and LABELLED.match(sentence) else 5
+                dense = len(content_words(sentence)) >= min(3, n_words)
+                if shortest <= n_words <= 60 and dense and not sentence.endswith("?"):
                     out.append(sentence)
     return list(dict.fromkeys(out))
 

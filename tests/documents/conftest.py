@@ -9,16 +9,18 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def write_pdf(path: Path, pages: list[list[str]] | None = None, *, scanned_pages: int = 0) -> Path:
-    """Write a PDF: one page per list of text lines (Helvetica), or `scanned_pages` pages
-    that only draw shapes, like a scan with no text layer."""
+def write_pdf(path: Path, pages: list[list[str | tuple[str, ...]]] | None = None, *, scanned_pages: int = 0) -> Path:
+    """Write a PDF: one page per list of text lines (Helvetica; a tuple is a table's row, its cells
+    set 150 points apart), or `scanned_pages` pages that only draw shapes, like a scan with no text layer."""
     streams: list[bytes] = []
     for lines in pages or []:
         ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
         for line in lines:
-            ops.append(f"({_escape(line)}) Tj T*")
+            cells = line if isinstance(line, tuple) else (line,)
+            ops.append(" 150 0 Td ".join(f"({_escape(cell)}) Tj" for cell in cells)
+                       + (f" {-150 * (len(cells) - 1)} 0 Td" if len(cells) > 1 else "") + " T*")
         ops.append("ET")
-        streams.append("\n".join(ops).encode("latin-1"))
+        streams.append("\n".join(ops).encode("cp1252"))  # WinAnsiEncoding
     for _ in range(scanned_pages):
         streams.append(b"0.2 g 72 300 400 300 re f 0.8 g 100 350 200 100 re f")
 

@@ -101,3 +101,34 @@ def test_chunks_respect_token_budget_and_overlap():
 def test_page_markers_do_not_reach_chunks():
     chunks = chunk_text("<!-- page 1 -->\n\nAlpha beta gamma.\n\n<!-- page 2 -->\n\nDelta.", tokens=100)
     assert chunks == ["Alpha beta gamma.\n\nDelta."]
+
+
+def test_pdf_list_items_end_without_a_full_stop_and_a_heading_before_a_list_is_found(tmp_path, make_pdf):
+    prose = "The Lindholm ferry crosses the sound between Lindholm and Skarvik every hour, all"
+    pdf = make_pdf(tmp_path / "guide.pdf", [[
+        prose, prose, prose, "year round, and is run by the town.", "Key facts",
+        "\u2022 Crossing time: 50 minutes", "\u2022 Passengers: about 310,000 a year",
+        "The ships", prose, "year round.", "Ships",
+        "Motor ship Skua 1987 night crossings only", "Motor ship Tern 1994 day crossings",
+    ]])
+    text = to_markdown(pdf)
+    assert "## Key facts\n\n- Crossing time: 50 minutes\n\n- Passengers: about 310,000 a year\n\n## The ships\n" in text
+    # a short line with a number inside is a table's row, not a heading (its facts would be dropped)
+    assert "Motor ship Skua 1987 night crossings only Motor ship Tern" in text and "## Motor" not in text
+
+
+def test_a_pdf_table_set_in_columns_becomes_a_markdown_table(tmp_path, make_pdf):
+    prose = "The Lindholm ferry crosses the sound between Lindholm and Skarvik every hour."
+    pdf = make_pdf(tmp_path / "ships.pdf", [[
+        prose, "Ships", ("Ship", "Launched", "Notes"), ("Motor ship Skua", "1987", "night crossings only"),
+        ("Motor ship Tern", "1994", "day crossings,"), ("", "", "summer only"), prose,
+    ]])
+    text = to_markdown(pdf)
+    assert ("| Ship | Launched | Notes |\n|---|---|---|\n| Motor ship Skua | 1987 | night crossings only |\n"
+            "| Motor ship Tern | 1994 | day crossings, summer only |") in text
+    # text on both sides of the table stays text
+    assert text.count(prose) == 2 and "Skua 1987" not in text
+    # two columns of text side by side are a page's layout, not a table
+    left, right = "The ferry sails from the old quay at Lindholm", "and calls at Skarvik on the way to the island"
+    columns = make_pdf(tmp_path / "columns.pdf", [[(left, right)] * 6])
+    assert "|" not in to_markdown(columns)

@@ -155,3 +155,10 @@ def test_a_weekday_is_a_day_to_ask_for_not_a_name():
 def test_a_capitalised_word_opening_a_second_sentence_is_no_name():
     share = "Each year the cooperative makes about 1,900 tonnes of cheese. Around 70 per cent of it is Amselgold."
     assert [t.text for t in terms_of(share) if t.kind == "name"] == ["Amselgold"]
+
+
+def test_an_echo_question_asks_for_the_number_standing_alone_not_the_digits_of_a_year():
+    sentence = "Fern House: opened 1903; kept at 90 per cent humidity."
+    term = next(t for t in terms_of(sentence) if t.text == "90")
+    # it made "Fern House: opened 1how many3; ..." before
+    assert echo_question(sentence, term) == "Fern House: opened 1903; kept at how many per cent humidity?"

@@ -1,0 +1,101 @@
+"""Questions for facts written as attributes, not sentences: a list item, a table row.
+
+A handbook states many facts as "Visitors: about 64,000 passengers a year" in
+a key-facts list, or as a table row ("Locomotive Brigid: built 1921; ...", as
+text.table_sentences writes it). Their echo questions keep that form
+("Visitors: about how many passengers a year?"), which no reader asks, and a
+small teacher given such a line writes few questions that pass the checks: in
+a run these facts ended with one or two questions while a sentence beside them
+had ten, and the student answered a reader's question with the better-taught
+number of the same kind. `attribute_questions` asks what a reader asks of an
+attribute, naming what it belongs to: the document's subject for a list item
+("How many visitors does the Harrowgate Valley Railway have?"), the row's
+first cell for a table row ("When was Locomotive Brigid built?").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ilabdesk.sdg.facts import Term, terms_of
+from ilabdesk.sdg.reader import past_base
+from ilabdesk.sdg.text import LABELLED, STOPWORDS
+
+# labels that say nothing of what the value is
+_BARE = frozenset("note notes remark remarks comment comments description details other see".split())
+# participles that are no past tense + "ed" ("built", "made"), for labels such as "Built" or "Opened"
+_PARTICIPLES = frozenset("built made begun founded run held set sold won drawn grown known shown".split())
+
+
+def attribute_parts(line: str) -> tuple[str, list[tuple[str, str]], bool] | None:
+    """(the thing, [(label, value)], whether it is a table row) of an attribute line, or None.
+
+    A table row names its thing first and labels each cell with its column's
+    header ("Saloon coach Marjorie: built 1908; seats 24"); a list item is one
+    label and its value, of the document's subject ("Journey time: 35 minutes
+    each way"). A row's cell without a header of at most three plain words
+    ("steam, coal-fired") is left out.
+    """
+    match = LABELLED.match(" ".join(line.split()).rstrip("."))
+    if not match or match.group(1).lower() in _BARE:
+        return None
+    head, rest = match.groups()
+    cells = []
+    for part in rest.split("; "):
+        cell = re.match(r"^((?:[a-z][a-z-]* ){1,3}?)(\d.*)$", part)
+        if cell and not any(w in STOPWORDS for w in cell.group(1).split()):
+            cells.append((cell.group(1).strip(), cell.group(2).split(",")[0].strip()))
+    if cells:
+        return head, cells, True
+    if ";" in rest or head.split()[0].lower() in STOPWORDS:
+        return None
+    return head, [(head[0].lower() + head[1:] if head[1:2].islower() or len(head) == 1 else head, rest)], False
+
+
+def _participle(label: str) -> bool:
+    word = label.split()[-1]
+    return len(label.split()) == 1 and (word in _PARTICIPLES or bool(past_base(word)) and word.endswith("ed"))
+
+
+def _plural(label: str) -> bool:
+    word = label.split()[-1]
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def attribute_questions(line: str, subject: str) -> list[tuple[str, Term]]:
+    """Questions a reader asks of an attribute line, each with the term it asks for; [] for a sentence.
+
+    `subject` is the document's subject as a reader names it ("the Harrowgate
+    Valley Railway"): what a list item's label belongs to.
+    """
+    parts = attribute_parts(line)
+    if parts is None:
+        return []
+    head, cells, row = parts
+    thing = head if row else subject
+    if not thing:
+        return []
+    out = []
+    kind = re.match(r"^([A-Z][a-z-]*(?: [a-z-]+)+) ([A-Z].*)$", head) if row else None
+    if kind:  # "Saloon coach Marjorie": a saloon coach named Marjorie
+        thing = f"the {kind.group(1).lower()} {kind.group(2)}"
+        out.append((f"What is the name of the {kind.group(1).lower()}?", Term("name", kind.group(2))))
+    for label, value in cells:
+        terms = [t for t in terms_of(value) if t.kind != "name" or t.text != thing]
+        if not terms:
+            continue
+        term = terms[0]
+        if _participle(label) and term.kind in ("year", "date"):
+            asked = [f"When was {thing} {label}?"]
+            if term.kind == "year":
+                asked.append(f"In what year was {thing} {label}?")
+        elif _participle(label):
+            continue
+        elif _plural(label) and term.kind == "number":
+            asked = [f"How many {label} does {thing} have?", f"What is the number of {label} of {thing}?"]
+        elif _plural(label):
+            asked = [f"What are the {label} of {thing}?", f"Which {label} does {thing} have?"]
+        else:
+            asked = [f"What is the {label} of {thing}?", f"What is {thing}'s {label}?"]
+        out += [(question[0].upper() + question[1:], term) for question in asked]
+    return out
