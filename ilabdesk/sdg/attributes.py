@@ -10,7 +10,9 @@ had ten, and the student answered a reader's question with the better-taught
 number of the same kind. `attribute_questions` asks what a reader asks of an
 attribute, naming what it belongs to: the document's subject for a list item
 ("How many visitors does the Harrowgate Valley Railway have?"), the row's
-first cell for a table row ("When was Locomotive Brigid built?").
+first cell for a table row ("When was Locomotive Brigid built?"), and the
+name of a row's thing where its first cell gives its kind ("What is the name
+of the battery locomotive?").
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from ilabdesk.sdg.text import LABELLED, STOPWORDS
 
 # labels that say nothing of what the value is
 _BARE = frozenset("note notes remark remarks comment comments description details other see".split())
-# participles that are no past tense + "ed" ("built", "made"), for labels such as "Built" or "Opened"
-_PARTICIPLES = frozenset("built made begun founded run held set sold won drawn grown known shown".split())
+# participles not made with "ed" ("built", "made"), for column headers such as "Built" or "Opened"
+_PARTICIPLES = frozenset("built made begun run held set sold won drawn grown known shown".split())
 
 
 def attribute_parts(line: str) -> tuple[str, list[tuple[str, str]], bool] | None:

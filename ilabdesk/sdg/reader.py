@@ -7,11 +7,8 @@ sentence's opening words, and a reader's question opens with other words.
 `reader_question` moves the question phrase to the front, with the auxiliary
 ("can", "was") or with "did"/"does" and the verb's base form, where the
 sentence is plain enough to do so without a parser: one clause, a subject of
-a few words, a verb it can read. A name asked with "what" ("The general
-manager, what, is one of ...?") is asked for by its name instead ("What is
-the name of the general manager?"), and one of a passive "by" with the verb
-made active ("Who runs the observatory?"): `name_question`. Elsewhere it
-returns None (the teacher's rewordings still ask those facts in other forms).
+a few words, a verb it can read. Elsewhere it returns None (the teacher's
+rewordings still ask those facts in other forms).
 """
 
 from __future__ import annotations
@@ -160,63 +157,6 @@ def _inverted(words: list[str], opening: bool = True) -> tuple[str, list[str], l
     return aux, subject, verb
 
 
-# The plain forms a name is asked in: "The general manager, what, is ...", "The cooperative's best-known
-# cheese is what, ...", "The café is called what and ...", "The observatory is run by what, ..."
-_APPOSED = re.compile(r"^(?P<subject>[A-Z][^,]*?), what, ")
-_CALLED = re.compile(r"^(?P<subject>[A-Z][^,]*?) (?P<aux>is|are|was|were) (?:called|named) what(?:, | and |$)")
-_NAMED = re.compile(r"^(?P<subject>[A-Z][^,]*?) (?P<aux>is|are|was|were) (?P<phrase>what|which [a-z]+)(?:, |$)")
-_BY = re.compile(r"^(?P<subject>[A-Z][^,]*?) (?P<aux>is|are|was|were) (?P<verb>[a-z]+) by "
-                 r"(?P<phrase>what|whom|which [a-z]+)(?:, |$)")
-_BASE_PARTICIPLES = frozenset("run put set cut shut let read".split())  # "is run by": the base form
-
-
-def name_question(echo: str) -> str | None:
-    """A reader's question for a name the echo asks with "what", "whom" or "which ..." in one of four
-    plain forms ("The general manager, what, is one of ...?" -> "What is the name of the general
-    manager?"; "... best-known cheese is what, a hard ...?" -> "What is the name of the cooperative's
-    best-known cheese?"; "The café is called what and ...?" -> "What is the café called?"; "The observatory is run
-    by what, a charity ...?" -> "Who runs the observatory?"), or None."""
-    text = echo.rstrip("?").strip()
-    for pattern in (_APPOSED, _CALLED, _NAMED, _BY):
-        match = pattern.match(text)
-        if match:
-            break
-    else:
-        return None
-    words = match.group("subject").split()
-    if (len(words) >= _SUBJECT_WORDS or {w.lower() for w in words} & _PRONOUNS or words[0].lower() in _PREPOSITIONS
-            or words[-1].endswith("est") or re.search(r"\d", match.group("subject"))
-            or _RELATIVE.search(match.group("subject")) or _OPENING.match(match.group("subject") + " ")):
-        return None  # "Its first chairman", "70 per cent of it", "The oldest": what it means is elsewhere
-    if words[0] in ("The", "A", "An") or len(words) > 1 and words[1][:1].islower():
-        words[0] = words[0].lower()
-    if pattern is _APPOSED or pattern is _NAMED and match.group("phrase") == "what":
-        return _question(["what", "is", "the", "name", "of", *words])  # of a person or a thing alike
-    if pattern is _CALLED:
-        return _question(["what", match.group("aux"), *words, "called"])
-    if pattern is _NAMED:
-        return _question([match.group("phrase"), match.group("aux"), *words])
-    verb, aux = match.group("verb"), match.group("aux")
-    base = verb if verb in _BASE_PARTICIPLES else past_base(verb) if verb.endswith("ed") or verb in _IRREGULAR else None
-    if base is None:
-        return None
-    if aux in ("was", "were"):
-        active = verb if verb.endswith("ed") or verb in _IRREGULAR else None  # "founded", "built": the past too
-    else:
-        active = base if aux == "are" else _third_person(base)
-    phrase = "who" if match.group("phrase") in ("what", "whom") else match.group("phrase")
-    return _question([phrase, active, *words]) if active else None
-
-
-def _third_person(base: str) -> str:
-    """"run" -> "runs", "finance" -> "finances", "carry" -> "carries", "teach" -> "teaches"."""
-    if base.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return base + "es"
-    if base.endswith("y") and base[-2:-1] not in "aeiou":
-        return base[:-1] + "ies"
-    return base + "s"
-
-
 def reader_question(echo: str) -> str | None:
     """`echo` (sdg.facts.echo_question) with its question phrase first, or None where it cannot be
     moved safely ("The cellars can hold how many wheels at once?" -> "How many wheels can the
@@ -224,9 +164,6 @@ def reader_question(echo: str) -> str | None:
     damage the old dairy?"). An echo of a sentence that opens with its date has the phrase first
     already and gets its verb before the subject ("Since what year the dairy has been heated ...?"
     -> "Since what year has the dairy been heated ...?")."""
-    named = name_question(echo)
-    if named:
-        return named
     text = echo.rstrip("?").strip()
     match = _PHRASE.search(text)
     if not match:
