@@ -20,13 +20,11 @@ from __future__ import annotations
 import re
 
 from ilabdesk.sdg.facts import Term, terms_of
-from ilabdesk.sdg.reader import past_base
+from ilabdesk.sdg.reader import participle
 from ilabdesk.sdg.text import LABELLED, STOPWORDS
 
 # labels that say nothing of what the value is
 _BARE = frozenset("note notes remark remarks comment comments description details other see".split())
-# participles not made with "ed" ("built", "made"), for column headers such as "Built" or "Opened"
-_PARTICIPLES = frozenset("built made begun run held set sold won drawn grown known shown".split())
 
 
 def attribute_parts(line: str) -> tuple[str, list[tuple[str, str]], bool] | None:
@@ -55,8 +53,8 @@ def attribute_parts(line: str) -> tuple[str, list[tuple[str, str]], bool] | None
 
 
 def _participle(label: str) -> bool:
-    word = label.split()[-1]
-    return len(label.split()) == 1 and (word in _PARTICIPLES or bool(past_base(word)) and word.endswith("ed"))
+    """A one-word header such as "Built" or "Opened": its cells say when the row's thing was so."""
+    return len(label.split()) == 1 and participle(label)
 
 
 def _plural(label: str) -> bool:

@@ -68,6 +68,11 @@ def past_base(verb: str) -> str | None:
     return stem
 
 
+def participle(word: str) -> bool:
+    """Whether `word` may be a past participle ("heated", "taken", "built", "run")."""
+    return word.endswith(("ed", "en")) or word in _IRREGULAR or word in _PARTICIPLES
+
+
 def present_base(verb: str) -> str | None:
     """The base form of a verb in the third person ("crosses" -> "cross", "carries" -> "carry")."""
     if not verb.endswith("s") or verb.endswith(("ss", "'s", "us", "is")) or len(verb) < 4 or not verb.isalpha():
@@ -100,7 +105,7 @@ def _verb_at(words: list[str]) -> tuple[int, str, list[str]] | None:
             return index, lower, rest
         if lower in _HAVE:
             verb = next((w for w in rest if w not in _ADVERBS), "")
-            if verb.endswith(("ed", "en")) or verb in _IRREGULAR or verb in _PARTICIPLES:
+            if participle(verb):
                 return index, lower, rest  # "has been", "had built", "has also run"
             return index, {"had": "did", "has": "does"}.get(lower, "do"), ["have", *rest]
     article = words[0].lower() in ("the", "a", "an")

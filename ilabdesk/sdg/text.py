@@ -214,8 +214,8 @@ def facts_of(question: str, answer: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_ITEM_START = re.compile(r"\s*(?:#|[-*+]\s|\d{1,3}[.)]\s|\|)")
 _LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s")
+_ITEM_START = re.compile(rf"{_LIST_ITEM.pattern}|\s*[#|]")  # a list item, a heading or a table row
 # "Length of line: 11 kilometres": a label of a few words, a colon, a value (sdg.attributes)
 LABELLED = re.compile(r"^([A-Z][\w'’-]*(?: [\w'’-]+){0,4}): (\S.*)$")
 
