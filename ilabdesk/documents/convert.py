@@ -4,7 +4,7 @@ Everything downstream (chunking, the teacher's prompts, InstructLab's
 `document.patterns`) works on Markdown text, so conversion happens once, at
 ingestion. PDF page numbers are kept as `<!-- page N -->` comments so a fact
 can be traced back to its page. Libraries are imported inside the converter
-that needs them: opening the app must not pay for pypdfium2 or python-docx.
+that needs them: opening the app must not pay for pypdf or python-docx.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ilabdesk.documents.chunk import split_sentences
 from ilabdesk.errors import UserError
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".html", ".htm")
@@ -72,33 +73,91 @@ def _text(path: Path) -> str:
 
 
 def _pdf(path: Path) -> str:
-    pages = _pdf_pages(path)
+    pages, layouts = _pdf_texts(path)
     if sum(len(p.strip()) for p in pages) < _MIN_PAGE_CHARS:
         raise UserError(
             f"{path}: the PDF has no text layer (it looks scanned); OCR is not supported",
             hint="export the PDF with text from the program that made it, or provide the text as .md",
         )
-    tables = _pdf_tables(path, len(pages))
-    parts = []
-    for number, (page, found) in enumerate(zip(pages, tables), start=1):
-        parts.append(f"<!-- page {number} -->\n\n{_reflow(page, found)}")
-    return "\n\n".join(parts)
+    texts = [_reflow(page, _layout_tables(layout)) for page, layout in zip(_without_furniture(pages), layouts)]
+    for number in range(1, len(texts)):
+        texts[number - 1], texts[number] = _mend_page_break(texts[number - 1], texts[number])
+    return "\n\n".join(f"<!-- page {number} -->\n\n{text}" for number, text in enumerate(texts, start=1))
 
 
-Table = tuple[list[list[str]], set[str]]  # its rows of cells, and its lines as plain text gives them
-
-
-def _pdf_tables(path: Path, count: int) -> list[list[Table]]:
-    """The tables of each page (rows of cells, the header first), found in pypdf's layout text, where
-    a table's columns keep their places. Plain text gives a row as one line of words ("Saloon coach
-    Marjorie 1908 seats 24"), whose cells no longer say which is the name and which the year."""
+def _pdf_texts(path: Path) -> tuple[list[str], list[str]]:
+    """Each page's plain text, and its layout text, where a table's columns keep their places (plain
+    text gives a row as one line of words, "Saloon coach Marjorie 1908 seats 24", whose cells no longer
+    say which is the name and which the year)."""
     try:
         from pypdf import PdfReader
 
-        texts = [page.extract_text(extraction_mode="layout") for page in PdfReader(str(path)).pages]
-    except Exception:  # every PDF library raises its own types; without layout a table reads as text
-        return [[] for _ in range(count)]
-    return [_layout_tables(text) for text in texts] if len(texts) == count else [[] for _ in range(count)]
+        pages = PdfReader(str(path)).pages
+        plain = [page.extract_text() or "" for page in pages]
+    except Exception as exc:  # every PDF library raises its own types for broken files
+        raise UserError(f"{path}: cannot read the PDF ({exc})", hint="open it in a PDF viewer and re-export it") from exc
+    try:
+        layout = [page.extract_text(extraction_mode="layout") for page in pages]
+    except Exception:  # without its layout a table reads as text, which loses no words
+        layout = [""] * len(plain)
+    return plain, layout
+
+
+_PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?[-\u2013\u2014]?\s*\d{1,4}\s*[-\u2013\u2014]?(\s*(of|/)\s*\d{1,4})?$")
+
+
+def _without_furniture(pages: list[str]) -> list[str]:
+    """The pages without their running headers and footers: a page number ("12", "Page 3 of 8") among
+    the first or last two lines of its page, and a line found there on most pages alike once its digits
+    are set aside ("Harrowgate handbook, 2024 | 3"). Left in, a footer ends the page's last paragraph,
+    so a sentence cut by the page break cannot be mended, and it reads as a fact of its own."""
+    def edges(page: str) -> list[int]:
+        lines = page.splitlines()
+        filled = [index for index, line in enumerate(lines) if line.strip()]
+        return filled[:2] + filled[2:][-2:]
+
+    def masked(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()))
+
+    counts: dict[str, int] = {}
+    for page in pages:
+        lines = page.splitlines()
+        for key in {masked(lines[index]) for index in edges(page)}:
+            counts[key] = counts.get(key, 0) + 1
+    running = {key for key, count in counts.items() if count >= 3 and count > len(pages) // 2}
+    cleaned = []
+    for page in pages:
+        lines = page.splitlines()
+        furniture = {index for index in edges(page)
+                     if masked(lines[index]) in running or _PAGE_NUMBER.match(lines[index].strip())}
+        cleaned.append("\n".join(line for index, line in enumerate(lines) if index not in furniture))
+    return cleaned
+
+
+def _mend_page_break(before: str, after: str) -> tuple[str, str]:
+    """Move the end of a sentence that a page break cut ("... the Oakley tunnel, which" | "is 430 metres
+    long, while trains are running.") back to the page where it starts, so it is one sentence again.
+    A paragraph that stops without punctuation goes on where the next page starts with a small letter
+    or a number, or where it stops after a comma or a hyphen or in its eleventh word or later (a page's
+    last line alone, "The Cheeses", is rather the next page's heading than half a sentence)."""
+    head, _, last = before.rpartition("\n\n")
+    first, _, rest = after.partition("\n\n")
+    if not last or not first or last.startswith(("#", "|", "<")) or _BULLET.match(last):
+        return before, after
+    if first.startswith(("#", "|", "<")) or _BULLET.match(first):
+        return before, after
+    if last.endswith((".", "!", "?", ":", '"', "\u201d", ")")):
+        return before, after
+    if not (first[:1].islower() or first[:1].isdigit() or last.endswith((",", ";", "-", "\u2013"))
+            or len(last.split()) > 10):
+        return before, after
+    tail, *remainder = split_sentences(first)
+    joined = last[:-1] + tail if last.endswith("-") and tail[:1].islower() else f"{last} {tail}"
+    before = f"{head}\n\n{joined}" if head else joined
+    return before, "\n\n".join(part for part in (" ".join(remainder), rest) if part)
+
+
+Table = tuple[list[list[str]], set[str]]  # its rows of cells, and its lines as plain text gives them
 
 
 _CELL = re.compile(r"\S+(?: {1,2}\S+)*")  # words apart by one or two spaces; three or more part cells
@@ -141,34 +200,6 @@ def _layout_tables(text: str) -> list[Table]:
         else:
             index += 1
     return tables
-
-
-def _pdf_pages(path: Path) -> list[str]:
-    """Text of each page; pypdfium2 (faster, better layout) when installed, else pypdf."""
-    try:
-        import pypdfium2
-    except ImportError:
-        pypdfium2 = None
-    try:
-        if pypdfium2 is not None:
-            document = pypdfium2.PdfDocument(str(path))
-            try:
-                pages = []
-                for page in document:
-                    textpage = page.get_textpage()
-                    pages.append(textpage.get_text_range())
-                    textpage.close()
-                    page.close()
-                return pages
-            finally:
-                document.close()
-        from pypdf import PdfReader
-
-        return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
-    except UserError:
-        raise
-    except Exception as exc:  # every PDF library raises its own types for broken files
-        raise UserError(f"{path}: cannot read the PDF ({exc})", hint="open it in a PDF viewer and re-export it") from exc
 
 
 _BULLET = re.compile(r"^([-*\u2022]|\d{1,3}[.)])\s")

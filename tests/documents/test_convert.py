@@ -132,3 +132,31 @@ def test_a_pdf_table_set_in_columns_becomes_a_markdown_table(tmp_path, make_pdf)
     left, right = "The ferry sails from the old quay at Lindholm", "and calls at Skarvik on the way to the island"
     columns = make_pdf(tmp_path / "columns.pdf", [[(left, right)] * 6])
     assert "|" not in to_markdown(columns)
+
+
+def test_a_sentence_cut_by_a_page_break_is_mended_and_page_furniture_is_dropped(tmp_path, make_pdf):
+    prose = "The Lindholm ferry crosses the sound between Lindholm and Skarvik every hour, all"
+    pdf = make_pdf(tmp_path / "guide.pdf", [
+        ["Lindholm ferry guide 2024", prose, "year round. Nobody may stand on the car deck, which",
+         "Page 1 of 3"],
+        ["Lindholm ferry guide 2024", "is 40 metres long, while the ship is moving. Tickets are sold on board.",
+         "The crossing takes 50 minutes, and the last ship leaves Skarvik at", "Page 2 of 3"],
+        ["Lindholm ferry guide 2024", "23:10. Bicycles travel free.", "The Ships", "Page 3 of 3"],
+    ])
+    text = to_markdown(pdf)
+    assert "guide 2024" not in text and "Page" not in text  # a running header, page numbers
+    page1, rest = text.split("<!-- page 2 -->")
+    page2, page3 = rest.split("<!-- page 3 -->")
+    # the sentence goes on in its page; the next page keeps what follows it
+    assert "the car deck, which is 40 metres long, while the ship is moving." in page1
+    assert page2.strip().startswith("Tickets are sold on board.")
+    assert "the last ship leaves Skarvik at 23:10." in page2 and page3.strip().startswith("Bicycles travel free.")
+
+
+def test_a_page_that_ends_in_a_short_line_is_not_joined_to_the_next_page(tmp_path, make_pdf):
+    pdf = make_pdf(tmp_path / "guide.pdf", [
+        ["The Lindholm ferry crosses the sound every hour.", "Tickets"],
+        ["Tickets are sold on board and at the quay."],
+    ])
+    page1, page2 = to_markdown(pdf).split("<!-- page 2 -->")
+    assert page1.strip().endswith("Tickets") and page2.strip() == "Tickets are sold on board and at the quay."
