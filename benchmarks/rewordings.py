@@ -46,7 +46,7 @@ def main() -> None:
         pairs = generator.echo_pairs(list(enumerate(facts)), facts, subject, subject_alias(text, subject))
 
         def steps(pairs=pairs, facts=facts):
-            prompts = [generator.paraphrase_prompt(window(facts, p["index"], 60), p["question"]) for p in pairs]
+            prompts = [generator.prompts.paraphrase(window(facts, p["index"], 60), p["question"]) for p in pairs]
             return (yield json_ask([p for p in prompts for _ in range(REWORDINGS)], QUESTION,
                                    [7 + r for _ in pairs for r in range(REWORDINGS)], max_tokens=80, temperature=1.0))
 

@@ -59,7 +59,7 @@ def draft_seed_examples(
             candidates = sorted(answer_candidates(passage), key=lambda s: -fact_score(s))[: questions + 2]
             if len(candidates) < questions:
                 continue
-            conversations = [generator.question_prompt(passage, example, answer) for answer in candidates]
+            conversations = [generator.prompts.question(passage, example, answer) for answer in candidates]
             replies = tutor.json(conversations, QUESTION, seed + index)
             qas = []
             for answer, reply in zip(candidates, replies):

@@ -42,7 +42,7 @@ from ilabdesk.sdg.units import UnitOutcome, unit_seed
 CANDIDATES = 4  # the teacher's rewordings per fact; most copy their echo question
 _ASKS = {
     "year": re.compile(r"\b(when|year|date)\b", re.I),
-    "date": re.compile(r"\b(when|date|day)\b", re.I),
+    "date": re.compile(r"\b(when|date|day|month)\b", re.I),
     "number": re.compile(r"\b(how|what number|what percentage|what share|what proportion|what price|what amount)\b", re.I),
     "name": re.compile(r"^(who|whom|whose|what|which|where|name)\b", re.I),
 }
@@ -112,7 +112,7 @@ def document_questions(
     # A fact's requests go together, so llama.cpp reads its passage once for all of them.
     tried = 0
     for count in (CANDIDATES // 2, CANDIDATES - CANDIDATES // 2):
-        prompts = [generator.paraphrase_prompt(window(facts, index, 60), echo) for index, _, echo, _ in picks]
+        prompts = [generator.prompts.paraphrase(window(facts, index, 60), echo) for index, _, echo, _ in picks]
         replies = yield json_ask([p for p in prompts for _ in range(count)], QUESTION,
                                  [seed + tried + r for _ in picks for r in range(count)], max_tokens=80, temperature=1.0)
         tried += count

@@ -47,9 +47,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ilabdesk.chat.engine import Message
 from ilabdesk.sdg.attributes import attribute_questions
-from ilabdesk.sdg.prompts import json_text, render
+from ilabdesk.sdg.knowledge_prompts import KnowledgePrompts
 from ilabdesk.sdg.reader import reader_question
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
 from ilabdesk.sdg.facts import clause_echo, echo_for, leading_subject, named_in_full, terms_of
@@ -176,7 +175,7 @@ class KnowledgeGenerator:
         retries: int = 2,
         seeds: list[SeedExample] | None = None,
     ) -> None:
-        self.prompts = prompts
+        self.prompts = KnowledgePrompts(prompts, answer_mode == "free")
         self.leaf = leaf
         self.answer_mode = answer_mode
         self.paraphrases = paraphrases
@@ -200,41 +199,6 @@ class KnowledgeGenerator:
         self.reserved = [row["messages"][-2]["content"] for row in rows]
 
     # --- prompts ------------------------------------------------------------------
-
-    def question_prompt(self, passage: str, seed: SeedExample, answer: str) -> list[Message]:
-        """System (with the passage) and the seed shots come first and are the same for every
-        answer of a unit, so llama.cpp reuses their KV cache and only reads the last turn."""
-        free = self.answer_mode == "free"
-        template = self.prompts["knowledge_qa" if free else "knowledge_question"]
-        messages: list[Message] = [{"role": "system", "content": render(template["system"], passage=passage)}]
-        for question, seed_answer in seed.qas:
-            messages.append({"role": "user", "content": render(template["example_user"], answer=seed_answer)})
-            reply = render(template["example_assistant"], question=json_text(question), answer=json_text(seed_answer))
-            messages.append({"role": "assistant", "content": reply})
-        messages.append({"role": "user", "content": render(template["user"], answer=answer)})
-        return messages
-
-    def paraphrase_prompt(self, passage: str, question: str) -> list[Message]:
-        """The rewrite request starts with the same system message (the passage) as the unit's
-        question prompts, so llama.cpp keeps the passage in its cache across all calls of a chunk.
-        The instruction comes once, before the examples; each request adds only its question."""
-        system = self.prompts["knowledge_qa" if self.answer_mode == "free" else "knowledge_question"]["system"]
-        template = self.prompts["paraphrase"]
-        messages: list[Message] = [{"role": "system", "content": render(system, passage=passage)}]
-        for original, rewritten in template.get("examples", []):
-            messages.append({"role": "user", "content": render(template["user"], question=original)})
-            messages.append({"role": "assistant", "content": '{"question": "' + json_text(rewritten) + '"}'})
-        messages.append({"role": "user", "content": render(template["user"], question=question)})
-        if template.get("instruction"):
-            messages[1]["content"] = f"{template['instruction']}\n\n{messages[1]['content']}"
-        return messages
-
-    def _judge_prompt(self, passage: str, question: str, answer: str) -> list[Message]:
-        template = self.prompts["judge_pair"]
-        return [
-            {"role": "system", "content": render(template["system"], passage=passage)},
-            {"role": "user", "content": render(template["user"], question=question, answer=answer)},
-        ]
 
     def _shots(self, seed: SeedExample, attempt: int) -> SeedExample:
         """The seed whose Q&A are the examples: the unit's own first, another one on each retry."""
@@ -289,7 +253,7 @@ class KnowledgeGenerator:
             rounds = self.questions_per_answer if attempt == 0 else 2
             sampling = seed + 1000 * attempt
             replies = yield json_ask(
-                [self.question_prompt(shown, shots, sentence) for _, sentence in todo] * rounds,
+                [self.prompts.question(shown, shots, sentence) for _, sentence in todo] * rounds,
                 QUESTION_ANSWER if self.answer_mode == "free" else QUESTION,
                 [sampling + 10 * r for r in range(rounds) for _ in todo],
                 temperature=None if attempt == 0 else 1.0,
@@ -318,7 +282,7 @@ class KnowledgeGenerator:
         judged_pairs = [p for p in fresh if p["origin"] != "seed"]  # the user's own Q&A are not judged
         if self.judge and judged_pairs:
             verdicts = yield verdict_ask(
-                [self._judge_prompt(p["context"], p["question"], p["answer"]) for p in judged_pairs], seed + 100
+                [self.prompts.judge(p["context"], p["question"], p["answer"]) for p in judged_pairs], seed + 100
             )
             judged = [p for p in fresh if p["origin"] == "seed"]
             for pair, verdict in zip(judged_pairs, verdicts):
@@ -381,7 +345,7 @@ class KnowledgeGenerator:
         if not asked:
             return []
         # sampled hotter than the questions: a small teacher at 0.7 rewrites a question the same way every time
-        replies = yield json_ask([self.paraphrase_prompt(shown, pair["question"]) for pair, _ in asked], QUESTION,
+        replies = yield json_ask([self.prompts.paraphrase(shown, pair["question"]) for pair, _ in asked], QUESTION,
                                  [sampling + r for _, r in asked], max_tokens=80, temperature=1.0)
         out = []
         for (pair, _), reply in zip(asked, replies):
@@ -406,8 +370,7 @@ class KnowledgeGenerator:
             return reason
         # what the prompt's own examples are about ("the old bridge": the words an example's rewording
         # keeps; its other words, "started", "person", are any question's) copied instead of the passage's
-        examples = self.prompts["paraphrase"].get("examples", [])
-        borrowed = set().union(*(content_words(a) & content_words(b) for a, b in examples))
+        borrowed = set().union(*(content_words(a) & content_words(b) for a, b in self.prompts.paraphrase_examples))
         if (content_words(question) & borrowed) - content_words(known):
             return "question_copies_an_example"
         # it asks about something else: it keeps too few of the original's words (at most three are
