@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ilabdesk.sdg.reader import predicates
+from ilabdesk.sdg.reader import predicates, verb_word
 from ilabdesk.sdg.text import NUMBER_WORDS, STOPWORDS, words
 
 MONTHS = ("january february march april may june july august september october november december").split()
@@ -25,6 +25,7 @@ WEEKDAYS = ("monday tuesday wednesday thursday friday saturday sunday").split()
 _DAYS = "|".join(d.capitalize() for d in WEEKDAYS)
 # "the last Sunday of September", "every Friday", "on Wednesdays": a day, not a name
 _WEEKDAY = re.compile(rf"\b(?:(?:first|second|third|fourth|last) )?(?:{_DAYS})s?(?: (?:of|in) (?:{_MONTH}))?\b")
+_MONTH_ALONE = re.compile(rf"\b(?:{_MONTH})\b(?! \d{{4}})")  # "in August"; "in August 1912" is a year
 _YEAR = re.compile(r"(?<![\d.,])\b(1[0-9]{3}|20[0-9]{2})s?\b(?![.,]\d)")
 # "18 million" is one amount, not 18 of a unit called "million"
 _SCALE = r"(?:\s(?:hundred|thousand|million|billion)\b)?"
@@ -36,7 +37,8 @@ _UNIT_WORD = re.compile(r"\s*((?:[a-z-]+\s+){0,2}?[a-z-]+)")
 # capitalised words that open a sentence without being a name
 _OPENERS = frozenset("in every each during until today around roughly nearly almost since".split())
 _PRONOUN_START = re.compile(r"^(It|Its|They|Their|This|These)\b")
-_PERSON_ROLE = re.compile(r"\b(?:the|a|an) ((?:[a-z-]+ )?[a-z-]+)(?: of)? $")
+# "the architect Malin Furu", "the village of Brask"; not "the canal at Harrowgate" ("which canal at?")
+_PERSON_ROLE = re.compile(r"\b(?:the|a|an) ((?:[a-z-]+ )?(?!(?:at|in|on|near|from|to|by|for|with)\b)[a-z-]+)(?: of)? $")
 # The noun phrase that opens a sentence ("The Salvesen Dome", "The observatory"): what a pronoun
 # at the start of the next sentence most often stands for.
 _LEADING_SUBJECT = re.compile(r"^(?:(?:The|A|An) )?(?:[A-Z][\w'-]*(?: (?:of )?[A-Z][\w'-]*)*|[a-z]+)(?=\s)")
@@ -69,6 +71,10 @@ def terms_of(sentence: str, topic: frozenset[str] = frozenset()) -> list[Term]:
     for match in _WEEKDAY.finditer(sentence):
         if free(*match.span()):
             found.append((match.start(), Term("date", match.group(), "day")))
+            taken.append(match.span())
+    for match in _MONTH_ALONE.finditer(sentence):  # "In August the Palm House ...": a month, not a name
+        if free(*match.span()):
+            found.append((match.start(), Term("date", match.group(), "month")))
             taken.append(match.span())
     for match in _YEAR.finditer(sentence):
         if free(*match.span()):
@@ -111,6 +117,9 @@ def _ask_for(term: Term, before: str) -> tuple[str, str]:
     if term.kind == "year":
         return "", "what year"
     if term.kind == "date":
+        if term.unit == "month":  # "Every May the garden holds ..." -> "In which month the garden holds ..."
+            opener = re.search(r"\b(?:in|every|each) $", before, re.I)
+            return (opener.group(), "in which month") if opener else ("", "which month")
         return "", "which day" if term.unit == "day" else "what date"
     if term.kind == "number":
         return "", "how many" if term.unit else "what number"
@@ -182,10 +191,34 @@ _CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:and|but|while|whereas)\s+")
 _ELLIPTIC = re.compile(r"^(?:again|also|then|later|once|in|on|at|by|from|since|until|after|before|with|for|to|so)\b", re.I)
 
 
+# ", which is 430 metres long": a relative clause that says more of the thing before it
+_RELATIVE_CLAUSE = re.compile(r", (?:which|who) ([a-z](?:[^,;]|,(?=\S))*)")
+_DETERMINER = frozenset("the a an its their".split())
+
+
+def relative_clauses(sentence: str) -> list[tuple[str, str]]:
+    """A sentence's relative clauses as (the thing they say more of, what they say): "Nobody may walk
+    through the Oakley tunnel, which is 430 metres long, while trains are running." -> ("the Oakley
+    tunnel", "is 430 metres long"). Made a clause of its own, the fact in one is asked as a reader
+    asks it ("How many metres long is the Oakley tunnel?"), not only inside the whole sentence. Only
+    where the clause's verb follows "which" or "who" and its thing opens with an article at most six
+    words before the comma."""
+    text = sentence.rstrip(".!?")
+    out = []
+    for match in _RELATIVE_CLAUSE.finditer(text):
+        says = match.group(1)
+        before = text[:match.start()].split()[-6:]
+        start = max((i for i, word in enumerate(before) if word.lower() in _DETERMINER), default=None)
+        if start is not None and start < len(before) - 1 and verb_word(says.split()[0]):
+            out.append((" ".join(before[start:]), says))
+    return out
+
+
 def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", "")) -> str | None:
     """The echo question made from only the clause that holds `term`, where its sentence joins
-    several; None where it has one ("The glassworks trains four apprentices each year; an
-    apprenticeship lasts three years." -> "An apprenticeship lasts how many years?"). A reader asks
+    several or holds it in a relative clause (see relative_clauses); None where it has one ("The
+    glassworks trains four apprentices each year; an apprenticeship lasts three years." -> "An
+    apprenticeship lasts how many years?"). A reader asks
     for one fact in a few words: the whole sentence's echo question is long and names the other facts,
     so its wording is far from such a question. One that names nothing of the document
     ("Children under how many go free?") is asked of the subject's full name (`alias`, see
@@ -193,9 +226,11 @@ def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", "")) -> s
     as the answer to one."""
     from ilabdesk.documents.chunk import split_sentences
 
-    sentence = next((part for part in split_sentences(answer) if term.text in part), "")
-    clauses = [part for clause in _CLAUSE_BREAK.split(" ".join(sentence.split())) for part in predicates(clause)]
-    clause = next((c for c in clauses if term.text in c), "") if len(clauses) > 1 else ""
+    sentence = " ".join(next((part for part in split_sentences(answer) if term.text in part), "").split())
+    clauses = [part for clause in _CLAUSE_BREAK.split(sentence) for part in predicates(clause)]
+    # the clause of "the Oakley tunnel, which is 430 metres long": "the Oakley tunnel is 430 metres long"
+    relative = next((f"{thing} {says}" for thing, says in relative_clauses(sentence) if term.text in says), "")
+    clause = relative or (next((c for c in clauses if term.text in c), "") if len(clauses) > 1 else "")
     clause = clause[:1].upper() + clause[1:]
     if len(words(clause)) < 4 or _PRONOUN_START.match(clause) or _ELLIPTIC.match(clause):
         return None  # "They built ...": whom "they" stands for is in the other clause

@@ -46,6 +46,8 @@ _IRREGULAR = dict(pair.split(":") for pair in """ate:eat became:become began:beg
 # past-tense stems whose base form ends in a silent e ("damag" -> "damage", "produc" -> "produce")
 _SILENT_E = re.compile(r"(?:[csvzu]|[adr]g|[^o]ng|[^aeiou][aiou][bdkm]|[^aeiou]l|[^aeiou][aiou]r|[^aeiou]at|"
                        r"[^aeiou][ou]t|let|[^aeiou]in)$")
+# nouns that end in -s in the singular too ("a lecture series runs"): no verb
+_INVARIANT = frozenset("series species means news".split())
 _SINGLE_VOWEL = re.compile(r"^[^aeiouy]*[aeiou][bcdgklmnprstvz]$")
 
 
@@ -75,13 +77,20 @@ def participle(word: str) -> bool:
 
 def present_base(verb: str) -> str | None:
     """The base form of a verb in the third person ("crosses" -> "cross", "carries" -> "carry")."""
-    if not verb.endswith("s") or verb.endswith(("ss", "'s", "us", "is")) or len(verb) < 4 or not verb.isalpha():
+    if (not verb.endswith("s") or verb.endswith(("ss", "'s", "us", "is")) or len(verb) < 4 or not verb.isalpha()
+            or verb in _INVARIANT):
         return None
     if verb.endswith("ies"):
         return verb[:-3] + "y"
     if verb.endswith(("sses", "shes", "ches", "xes", "zes", "oes")):
         return verb[:-2]
     return verb[:-1]
+
+
+def verb_word(word: str) -> bool:
+    """Whether `word` may be a finite verb: an auxiliary, "has", a past or a third-person form."""
+    lower = word.lower()
+    return lower in _AUX | _HAVE or bool(past_base(lower) or present_base(lower))
 
 
 def _finite(words: list[str]) -> bool:

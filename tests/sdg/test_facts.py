@@ -1,7 +1,7 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
-from ilabdesk.sdg.facts import (clause_echo, document_subject, echo_question, leading_subject, name_aliases, named_in_full,
-                                subject_alias, terms_of)
+from ilabdesk.sdg.facts import (Term, clause_echo, document_subject, echo_question, leading_subject, name_aliases,
+                                named_in_full, relative_clauses, subject_alias, terms_of)
 from ilabdesk.sdg.text import answer_candidates, table_sentences
 
 
@@ -162,3 +162,42 @@ def test_an_echo_question_asks_for_the_number_standing_alone_not_the_digits_of_a
     term = next(t for t in terms_of(sentence) if t.text == "90")
     # it made "Fern House: opened 1how many3; ..." before
     assert echo_question(sentence, term) == "Fern House: opened 1903; kept at how many per cent humidity?"
+
+
+def test_a_month_standing_alone_is_a_fact_to_ask_for_and_no_part_of_a_name():
+    sentence = "In August the Palm House stays open until midnight for the Night of Lanterns."
+    month, house, night = terms_of(sentence)
+    assert (month.kind, month.unit, month.text, house.text, night.text) == (
+        "date", "month", "August", "Palm House", "Night of Lanterns")  # it read "August the Palm House" as a name
+    assert echo_question(sentence, month) == "In which month the Palm House stays open until midnight for the Night of Lanterns?"
+    fair = "Every May the garden holds the Spring Plant Fair."
+    assert echo_question(fair, terms_of(fair)[0]) == "In which month the garden holds the Spring Plant Fair?"
+    season = "Viewing nights are held from October to March."
+    assert [echo_question(season, t) for t in terms_of(season)] == [
+        "Viewing nights are held from which month to March?", "Viewing nights are held from October to which month?"]
+    # a month with its year is asked for its year; a modal "may" is no month
+    assert [(t.kind, t.text) for t in terms_of("It opened in January 1941, and visitors may stay late.")] == [("year", "1941")]
+
+
+def test_a_fact_in_a_relative_clause_is_asked_of_the_thing_the_clause_says_more_of():
+    tunnel = "Nobody may walk through the Oakley tunnel, which is 430 metres long, while trains are running."
+    assert relative_clauses(tunnel) == [("the Oakley tunnel", "is 430 metres long")]
+    length = next(t for t in terms_of(tunnel) if t.text == "430")
+    assert clause_echo(tunnel, length) == "The Oakley tunnel is how many metres long?"
+    fair = "Every May the garden holds the Spring Plant Fair, which draws about 12,000 visitors over one weekend."
+    visitors = next(t for t in terms_of(fair) if t.kind == "number")
+    assert clause_echo(fair, visitors) == "The Spring Plant Fair draws about how many visitors over one weekend?"
+    # the thing itself is asked in its sentence; an object's clause ("which the town built") is no subject's
+    assert clause_echo(fair, next(t for t in terms_of(fair) if t.kind == "name")) is None
+    assert relative_clauses("The museum, which the town built in 1950, is closed.") == []
+    assert relative_clauses("It was built by Anna Berg, who was 30.") == []  # no article: whom "who" is is unsure
+
+
+def test_a_place_after_a_preposition_is_not_read_as_a_role():
+    sentence = "The line was built to carry slate from the quarries at Oakley down to the canal at Harrowgate."
+    oakley, harrowgate = terms_of(sentence)
+    # "... down to which canal at?" before: "the canal at" read like "the architect"
+    assert echo_question(sentence, harrowgate) == "The line was built to carry slate from the quarries at Oakley down to the canal at what?"
+    assert echo_question(sentence, oakley) == "The line was built to carry slate from the quarries at what down to the canal at Harrowgate?"
+    assert echo_question("It was designed by the architect Malin Furu.", Term("name", "Malin Furu")) == \
+        "It was designed by which architect?"

@@ -28,6 +28,8 @@ from ilabdesk.sdg.reader import past_base, predicates, reader_question
      "On which day does the glassworks hold the Night of Fire?"),
     ("Since what year the observatory has also run a weather station?",
      "Since what year has the observatory also run a weather station?"),
+    # "series" is no verb ("On which day does a lecture sery runs ...?")
+    ("A lecture series runs on which day in winter?", "On which day does a lecture series run in winter?"),
 ])
 def test_the_question_phrase_moves_to_the_front(echo, reader):
     assert reader_question(echo) == reader
