@@ -10,12 +10,14 @@ kelderwick is the check leaf nobody tunes on, run with --pdf so its document
 reaches SDG as a PDF, as a user's handbook would; benchmarks/data/knowledge/
 solberg is a second check leaf, twice as long (about 55 fact-bearing
 sentences, the size of the issue's 2-page handbook); benchmarks/data/knowledge/
-harrowgate is a third, a handbook with a list of key facts and a table, run
-without --pdf (the PDF made here prints a table as text). One `ilabdesk run` with the
-defaults (embedded model as teacher and student), then, base vs tuned (the
-fused quantized GGUF): recall of the document-only facts, the seed Q&A
-(taught), the app's own document questions (which must agree in direction),
-multiple choice, general retention, coverage and seconds per stage.
+harrowgate is a third, a handbook with a list of key facts and a table;
+calder (stop 38) and veldmoor (stop 39) were each written before the code they
+check and are run only to check it. With --pdf a list is printed one bullet a
+line and a table in columns. One `ilabdesk run` with the defaults (embedded
+model as teacher and student), then, base vs tuned (the fused quantized GGUF):
+recall of the document-only facts, the seed Q&A (taught), the app's own
+document questions (which must agree in direction), multiple choice, general
+retention, coverage and seconds per stage.
 Targets (issue 17): document-only >= 16/20, seed >= 14/15, general >= 95% of
 the base's, the run <= 900 s on a 2-core CPU.
 """
