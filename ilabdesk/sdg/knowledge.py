@@ -198,8 +198,6 @@ class KnowledgeGenerator:
         """Keep the evaluation's document questions (eval rows, sdg.heldout) out of training."""
         self.reserved = [row["messages"][-2]["content"] for row in rows]
 
-    # --- prompts ------------------------------------------------------------------
-
     def _shots(self, seed: SeedExample, attempt: int) -> SeedExample:
         """The seed whose Q&A are the examples: the unit's own first, another one on each retry."""
         others = [s for s in self.seeds if s.id != seed.id]
