@@ -160,3 +160,12 @@ def test_a_page_that_ends_in_a_short_line_is_not_joined_to_the_next_page(tmp_pat
     ])
     page1, page2 = to_markdown(pdf).split("<!-- page 2 -->")
     assert page1.strip().endswith("Tickets") and page2.strip() == "Tickets are sold on board and at the quay."
+
+
+def test_a_broken_pdf_is_refused_with_advice(tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\nnot a PDF body")
+    with pytest.raises(UserError) as info:
+        to_markdown(broken)
+    assert "broken.pdf" in str(info.value) and "cannot read the PDF" in str(info.value)
+    assert "re-export" in info.value.hint
