@@ -10,6 +10,7 @@ that needs them: opening the app must not pay for pypdf or python-docx.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -111,24 +112,19 @@ def _without_furniture(pages: list[str]) -> list[str]:
     the first or last two lines of its page, and a line found there on most pages alike once its digits
     are set aside ("Harrowgate handbook, 2024 | 3"). Left in, a footer ends the page's last paragraph,
     so a sentence cut by the page break cannot be mended, and it reads as a fact of its own."""
-    def edges(page: str) -> list[int]:
-        lines = page.splitlines()
+    def edges(lines: list[str]) -> list[int]:
         filled = [index for index, line in enumerate(lines) if line.strip()]
         return filled[:2] + filled[2:][-2:]
 
     def masked(line: str) -> str:
         return re.sub(r"\d+", "#", " ".join(line.split()))
 
-    counts: dict[str, int] = {}
-    for page in pages:
-        lines = page.splitlines()
-        for key in {masked(lines[index]) for index in edges(page)}:
-            counts[key] = counts.get(key, 0) + 1
+    split = [page.splitlines() for page in pages]
+    counts = Counter(key for lines in split for key in {masked(lines[index]) for index in edges(lines)})
     running = {key for key, count in counts.items() if count >= 3 and count > len(pages) // 2}
     cleaned = []
-    for page in pages:
-        lines = page.splitlines()
-        furniture = {index for index in edges(page)
+    for lines in split:
+        furniture = {index for index in edges(lines)
                      if masked(lines[index]) in running or _PAGE_NUMBER.match(lines[index].strip())}
         cleaned.append("\n".join(line for index, line in enumerate(lines) if index not in furniture))
     return cleaned

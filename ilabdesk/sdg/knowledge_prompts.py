@@ -20,14 +20,18 @@ class KnowledgePrompts:
     templates: dict[str, Any]
     free: bool = False  # a bigger teacher writes the answer too ("free" answer mode)
 
+    @property
+    def _asking(self) -> dict[str, Any]:
+        """The question template: with the answer to write too for a free-answering teacher."""
+        return self.templates["knowledge_qa" if self.free else "knowledge_question"]
+
     def _system(self, passage: str) -> Message:
-        template = self.templates["knowledge_qa" if self.free else "knowledge_question"]
-        return {"role": "system", "content": render(template["system"], passage=passage)}
+        return {"role": "system", "content": render(self._asking["system"], passage=passage)}
 
     def question(self, passage: str, seed: SeedExample, answer: str) -> list[Message]:
         """The seed's Q&A as earlier turns, then the answer to write a question for. All but the last
         turn are the same for every answer of a unit, so only the last turn is read anew."""
-        template = self.templates["knowledge_qa" if self.free else "knowledge_question"]
+        template = self._asking
         messages: list[Message] = [self._system(passage)]
         for question, seed_answer in seed.qas:
             messages.append({"role": "user", "content": render(template["example_user"], answer=seed_answer)})
