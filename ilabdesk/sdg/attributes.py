@@ -25,6 +25,13 @@ from ilabdesk.sdg.text import LABELLED, STOPWORDS
 
 # labels that say nothing of what the value is
 _BARE = frozenset("note notes remark remarks comment comments description details other see".split())
+# units that measure, not count: "14.2 tonnes" is no number of things the subject has
+_MEASURES = frozenset("""per cent percent metres meters kilometres kilometers miles feet inches centimetres
+    millimetres hectares acres litres liters tonnes tons kilograms grams pounds degrees seconds minutes hours days
+    weeks months years euros dollars pounds crowns kroner""".split())
+_WEIGHTS = frozenset("tonnes tons kilograms grams pounds kg".split())
+# "Bells cast since 1761": things counted, the verb that makes them, and since when or where
+_COUNTED = re.compile(r"^([a-z]+s) ([a-z]+) (.+)$")
 
 
 def attribute_parts(line: str) -> tuple[str, list[tuple[str, str]], bool] | None:
@@ -95,7 +102,25 @@ def attribute_questions(line: str, subject: str) -> list[tuple[str, Term]]:
             asked = [f"How many {label} does {thing} have?", f"What is the number of {label} of {thing}?"]
         elif _plural(label):
             asked = [f"What are the {label} of {thing}?", f"Which {label} does {thing} have?"]
+        elif (counted := _COUNTED.match(label)) and participle(counted.group(2)) and term.kind == "number":
+            nouns, verb, rest = counted.groups()  # "How many bells has the foundry cast since 1761?"
+            asked = [f"How many {nouns} has {thing} {verb} {rest}?"]
         else:
             asked = [f"What is the {label} of {thing}?", f"What is {thing}'s {label}?"]
-        out += [(question[0].upper() + question[1:], term) for question in asked]
+        pairs = [(question, term) for question in asked] + ([] if row else _more_of_an_item(terms, thing, label))
+        out += [(question[0].upper() + question[1:], asks) for question, asks in pairs]
+    return out
+
+
+def _more_of_an_item(terms: list[Term], thing: str, label: str) -> list[tuple[str, Term]]:
+    """What else a list item's value says, asked as a reader would: a count of other things ("Staff:
+    38, including 7 apprentices" -> "How many apprentices does ... have?") and the weight of a thing it
+    names ("Largest bell: Great Ursula, 14.2 tonnes" -> "How heavy is Great Ursula?")."""
+    out = []
+    named = next((t.text for t in terms if t.kind == "name"), "")
+    for term in (t for t in terms if t.kind == "number"):
+        if named and term.unit in _WEIGHTS:
+            out += [(f"How heavy is {named}?", term), (f"How much does {named} weigh?", term)]
+        elif _plural(term.unit or "-") and term.unit not in _MEASURES and term.unit not in label.split():
+            out.append((f"How many {term.unit} does {thing} have?", term))
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ilabdesk.sdg.reader import predicates, verb_word
+from ilabdesk.sdg.reader import past_base, predicates, present_base, verb_word
 from ilabdesk.sdg.text import NUMBER_WORDS, STOPWORDS, words
 
 MONTHS = ("january february march april may june july august september october november december").split()
@@ -41,7 +41,10 @@ _PRONOUN_START = re.compile(r"^(It|Its|They|Their|This|These)\b")
 _PERSON_ROLE = re.compile(r"\b(?:the|a|an) ((?:[a-z-]+ )?(?!(?:at|in|on|near|from|to|by|for|with)\b)[a-z-]+)(?: of)? $")
 # The noun phrase that opens a sentence ("The Salvesen Dome", "The observatory"): what a pronoun
 # at the start of the next sentence most often stands for.
-_LEADING_SUBJECT = re.compile(r"^(?:(?:The|A|An) )?(?:[A-Z][\w'-]*(?: (?:of )?[A-Z][\w'-]*)*|[a-z]+)(?=\s)")
+# "Great Ursula, the largest bell, ...": the name ends at the comma, not at its first word; "The
+# main furnace holds ...": up to four small words, cut at the verb (see leading_subject)
+_LEADING_SUBJECT = re.compile(r"^(?P<article>(?:The|A|An) )?(?:(?P<name>[A-Z][\w'-]*(?: (?:of )?[A-Z][\w'-]*)*)"
+                              r"(?=[\s,;:])|(?P<noun>[a-z'’-]+(?: [a-z'’-]+){0,3})(?P<end>[,;:]?))")
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,32 @@ def _ask_for(term: Term, before: str) -> tuple[str, str]:
 
 def leading_subject(sentence: str) -> str:
     """The noun phrase a sentence opens with, or "" ("The Salvesen Dome turns ..." -> "The Salvesen Dome")."""
-    match = _LEADING_SUBJECT.match(sentence.strip())
+    text = sentence.strip()
+    match = _LEADING_SUBJECT.match(text)
     if not match or match.group().lower() in STOPWORDS or _PRONOUN_START.match(match.group()):
         return ""
-    return match.group()
+    article = match.group("article") or ""
+    if match.group("name"):
+        return article + match.group("name")
+    first, *rest = match.group("noun").split()
+    following = text[match.end():].split()[:1]
+    subject = [first]
+    # the phrase ends at its verb, and after a plural noun: an -s word before another verb is one ("the
+    # glass tiles are"), and so is one before a word that is no verb form ("the caves stay")
+    for word, after in zip(rest, rest[1:] + following):
+        if word in STOPWORDS or verb_word(word) and not verb_word(after) or present_base(subject[-1]):
+            return article + " ".join(subject)
+        subject.append(word)
+    # no verb seen within four words: only the first is surely the subject's
+    return article + (" ".join(subject) if match.group("end") else first)
+
+
+def opens_a_sentence(term: Term, answer: str) -> bool:
+    """Whether `term` is in the noun phrase a sentence of `answer` opens with: asking for it ("The what
+    was added in 1931?") asks nothing a reader would."""
+    from ilabdesk.documents.chunk import split_sentences
+
+    return any(_whole(term.text).search(leading_subject(part)) for part in split_sentences(answer))
 
 
 def _whole(text: str) -> re.Pattern[str]:
@@ -175,14 +200,20 @@ def echo_for(answer: str, term: Term, before: str = "", subject: str = "") -> st
     """The echo question for `term` made from the sentence of `answer` that holds it (an answer may be
     two sentences, see text.answer_candidates); a pronoun there stands for the subject of the sentence
     before it (`before` for the first), else for the document's `subject`."""
+    sentence, referent = _sentence_of(answer, term, before)
+    return echo_question(sentence, term, referent or subject) if sentence else None
+
+
+def _sentence_of(answer: str, term: Term, before: str) -> tuple[str, str]:
+    """The sentence of `answer` that holds `term`, and what a pronoun opening it stands for: the
+    subject of the sentence before it (`before` for the first); ("", "") where none holds it."""
     from ilabdesk.documents.chunk import split_sentences
 
     parts = split_sentences(answer)
     for number, part in enumerate(parts):
-        if term.text in part:
-            previous = parts[number - 1] if number else before
-            return echo_question(part, term, leading_subject(previous) or subject)
-    return None
+        if _whole(term.text).search(part):
+            return part, leading_subject(parts[number - 1] if number else before)
+    return "", ""
 
 
 # where a compound sentence joins two clauses that each stand alone
@@ -214,7 +245,7 @@ def relative_clauses(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
-def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", "")) -> str | None:
+def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", ""), before: str = "") -> str | None:
     """The echo question made from only the clause that holds `term`, where its sentence joins
     several or holds it in a relative clause (see relative_clauses); None where it has one ("The
     glassworks trains four apprentices each year; an apprenticeship lasts three years." -> "An
@@ -223,18 +254,25 @@ def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", "")) -> s
     so its wording is far from such a question. One that names nothing of the document
     ("Children under how many go free?") is asked of the subject's full name (`alias`, see
     subject_alias): it would otherwise read as a general question, and teach a document's number
-    as the answer to one."""
-    from ilabdesk.documents.chunk import split_sentences
-
-    sentence = " ".join(next((part for part in split_sentences(answer) if term.text in part), "").split())
+    as the answer to one. A clause that opens with a pronoun is asked of what the pronoun stands for:
+    in a sentence that opens with one ("It was cast in 1887 and needs six ringers"), the subject of the
+    sentence before, as in echo_for (`before` is the one before `answer`); a later "it" ("...; it was
+    patented in 1952"), its own sentence's subject; a later "they" is left (whom it means is unsure)."""
+    sentence, referent = _sentence_of(answer, term, before)
+    sentence = " ".join(sentence.split())
+    if not _PRONOUN_START.match(sentence):
+        referent = leading_subject(sentence) if re.search(r"[;,] (?:and )?(?:it|its) ", sentence) else ""
     clauses = [part for clause in _CLAUSE_BREAK.split(sentence) for part in predicates(clause)]
     # the clause of "the Oakley tunnel, which is 430 metres long": "the Oakley tunnel is 430 metres long"
-    relative = next((f"{thing} {says}" for thing, says in relative_clauses(sentence) if term.text in says), "")
-    clause = relative or (next((c for c in clauses if term.text in c), "") if len(clauses) > 1 else "")
+    holds = _whole(term.text).search  # "ten" is not the one in "molten"
+    relative = next((f"{thing} {says}" for thing, says in relative_clauses(sentence) if holds(says)), "")
+    clause = relative or (next((c for c in clauses if holds(c)), "") if len(clauses) > 1 else "")
+    if clause and past_base(clause.split()[0].lower()):
+        return None  # "kept at 90 per cent humidity": a row's cell, with no subject of its own
     clause = clause[:1].upper() + clause[1:]
-    if len(words(clause)) < 4 or _PRONOUN_START.match(clause) or _ELLIPTIC.match(clause):
-        return None  # "They built ...": whom "they" stands for is in the other clause
-    question = echo_question(clause, term)
+    if len(words(clause)) < 4 or (_PRONOUN_START.match(clause) and not referent) or _ELLIPTIC.match(clause):
+        return None
+    question = echo_question(clause, term, referent)
     short, full = alias
     if question and not any(t.kind == "name" for t in terms_of(question)) and not (short and short in question.lower()):
         return f"{question[:-1]} at {full}?" if full else None

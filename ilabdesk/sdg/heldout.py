@@ -31,8 +31,7 @@ import random
 import re
 from typing import Any
 
-from ilabdesk.documents.chunk import split_sentences
-from ilabdesk.sdg.facts import Term, echo_for, leading_subject, terms_of
+from ilabdesk.sdg.facts import Term, echo_for, opens_a_sentence, terms_of
 from ilabdesk.sdg.knowledge import HELD_OUT_SIMILARITY, QUESTION, KnowledgeGenerator
 from ilabdesk.sdg.skills import SkillGenerator
 from ilabdesk.sdg.teacher import Steps, json_ask, text_ask
@@ -60,8 +59,7 @@ def pick_facts(facts: list[str], seeded: set[str], topic: frozenset[str], limit:
             break
         usable = []
         for i in group:
-            subjects = [leading_subject(part) for part in split_sentences(facts[i])]
-            terms = [t for t in terms_of(facts[i], topic) if not any(own and t.text in own for own in subjects)]
+            terms = [t for t in terms_of(facts[i], topic) if not opens_a_sentence(t, facts[i])]
             if terms:
                 usable.append((i, min(terms, key=lambda t: order[t.kind])))
         picks += _spread(usable, room)

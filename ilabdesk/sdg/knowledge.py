@@ -51,7 +51,7 @@ from ilabdesk.sdg.attributes import attribute_questions
 from ilabdesk.sdg.knowledge_prompts import KnowledgePrompts
 from ilabdesk.sdg.reader import reader_question
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
-from ilabdesk.sdg.facts import clause_echo, echo_for, leading_subject, named_in_full, terms_of
+from ilabdesk.sdg.facts import clause_echo, echo_for, named_in_full, opens_a_sentence, terms_of
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
                                window)
 from ilabdesk.sdg.units import Dedup, SeedExample, UnitOutcome, unit_seed
@@ -301,16 +301,13 @@ class KnowledgeGenerator:
         """An echo question (sdg.facts) for each term of each answer but the subject of its sentence, and
         one from the term's clause alone where the sentence joins several; a list item or table row also
         gets a reader's questions of the thing it belongs to (sdg.attributes)."""
-        from ilabdesk.documents.chunk import split_sentences
-
         pairs = []
         for index, answer in sentences:
-            subjects = [leading_subject(part) for part in split_sentences(answer)]
             for term in terms_of(answer, self.topic):
-                if any(own and term.text in own for own in subjects):
-                    continue  # "The what was added in 1931?" asks nothing a reader would
-                for question in (echo_for(answer, term, candidates[index - 1] if index else "", subject),
-                                 clause_echo(answer, term, alias)):
+                if opens_a_sentence(term, answer):
+                    continue
+                before = candidates[index - 1] if index else ""
+                for question in (echo_for(answer, term, before, subject), clause_echo(answer, term, alias, before)):
                     if question:
                         pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
                                       "term": term.text})

@@ -21,7 +21,7 @@ _PHRASE = re.compile(r"\b(?:how many|what year|what date|which day|which [a-z]+|
 _AUX = frozenset("is are was were can could will would may might must should".split())
 _HAVE = frozenset("has have had".split())
 # words that stay with the question phrase ("about how many", "in what year")
-_MODIFIERS = frozenset("about roughly nearly almost around some over under minus least".split())
+_MODIFIERS = frozenset("about roughly nearly almost around some over under minus least up".split())
 _PREPOSITIONS = frozenset("in on at by since until during after before from for to with".split())
 # an opening that is no subject ("Today the cooperative has ..."): it moves to the end
 _OPENING = re.compile(r"^(Today|Now|Every \w+|Each \w+|(?:In|Since|By|Until) \d{4}),? (?=\S)")
@@ -36,7 +36,7 @@ _SUBJECT_WORDS = 8  # a subject is at most seven words long ("A guided tour of t
 _PRONOUNS = frozenset("it its they their this these he she his her".split())
 # past tenses not made with -ed, and -ed ones the rules below would read wrong
 _IRREGULAR = dict(pair.split(":") for pair in """ate:eat became:become began:begin bore:bear bought:buy
-    brought:bring broke:break created:create built:build burnt:burn caught:catch chose:choose came:come cut:cut dealt:deal drew:draw drove:drive
+    brought:bring broke:break created:create built:build burnt:burn cast:cast caught:catch chose:choose came:come cut:cut dealt:deal drew:draw drove:drive
     dug:dig fed:feed fell:fall felt:feel fled:flee flew:fly fought:fight found:find froze:freeze gave:give got:get
     grew:grow held:hold hung:hang kept:keep knew:know laid:lay led:lead left:leave lent:lend lost:lose made:make
     meant:mean met:meet paid:pay put:put ran:run rang:ring rode:ride rose:rise said:say sang:sing sat:sit saw:see
@@ -180,7 +180,7 @@ def reader_question(echo: str) -> str | None:
     -> "Since what year has the dairy been heated ...?")."""
     text = echo.rstrip("?").strip()
     match = _PHRASE.search(text)
-    if not match:
+    if not match or re.search(r":\s", text):  # "Bells cast since what year: more than 21,000": a list item
         return None
     before, phrase, after = " ".join(text[:match.start()].split()), match.group(), text[match.end():]
     after = _TAIL_END.split(after)[0].split()

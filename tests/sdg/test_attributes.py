@@ -19,6 +19,23 @@ def test_a_list_item_is_asked_of_the_documents_subject(line, questions):
     assert [q for q, _ in attribute_questions(line, "the Lindholm Ferry")] == questions
 
 
+def test_what_else_a_list_item_says_is_asked_as_a_reader_asks_it():
+    def asked(line):
+        return [(q, t.text) for q, t in attribute_questions(line, "the Lindholm Ferry")]
+
+    # a count of other things than the label's, a weight of the thing the item names
+    assert asked("Crew: 38, including 7 engineers")[2:] == [
+        ("How many engineers does the Lindholm Ferry have?", "7")]
+    assert asked("Largest ship: Polar Skua, 900 tonnes")[2:] == [
+        ("How heavy is Polar Skua?", "900"), ("How much does Polar Skua weigh?", "900")]
+    # a measure is no count of things: "how many minutes does the ferry have" is asked of nothing
+    assert asked("Crossing time: 50 minutes") == [("What is the crossing time of the Lindholm Ferry?", "50"),
+                                                  ("What is the Lindholm Ferry's crossing time?", "50")]
+    # a label of things counted and the verb that made them
+    assert asked("Passengers carried since 1911: over 9 million") == [
+        ("How many passengers has the Lindholm Ferry carried since 1911?", "9 million")]
+
+
 def test_a_table_row_is_asked_of_its_first_cell_column_by_column():
     [row] = table_sentences(["| Ship | Launched | Cars | Notes |", "|---|---|---|---|",
                              "| Motor ship Skua | 1987 | 42 | night crossings only |"])

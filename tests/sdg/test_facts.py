@@ -1,7 +1,7 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
 from ilabdesk.sdg.facts import (Term, clause_echo, document_subject, echo_question, leading_subject, name_aliases,
-                                named_in_full, relative_clauses, subject_alias, terms_of)
+                                named_in_full, opens_a_sentence, relative_clauses, subject_alias, terms_of)
 from ilabdesk.sdg.text import answer_candidates, table_sentences
 
 
@@ -55,9 +55,33 @@ def test_a_fact_of_a_compound_sentence_is_also_asked_from_its_clause_alone():
         "A guided tour of the Stone Cellars lasts how many minutes?", "A guided tour of the Stone Cellars costs how many euros?"]
 
 
+def test_a_number_word_is_found_as_a_word_not_inside_another():
+    poured = "The molten metal is poured at 1,100 degrees, and a large bell cools in its pit for ten days."
+    ten = next(t for t in terms_of(poured) if t.text == "ten")
+    assert not opens_a_sentence(ten, poured)  # "ten" is not the one in "molten"
+    assert clause_echo(poured, ten, ("the foundry", "the Veldmoor Foundry")) == \
+        "A large bell cools in its pit for how many days at the Veldmoor Foundry?"
+    ursula = "Great Ursula, the largest bell, hangs in Holm."
+    assert opens_a_sentence(terms_of(ursula)[0], ursula)
+
+
 def test_a_pronoun_gets_the_previous_sentences_subject():
     assert leading_subject("The Salvesen Dome turns on 64 iron wheels.") == "The Salvesen Dome"
     assert leading_subject("Its roof is copper.") == ""
+    # a name ends at its comma; a noun phrase at its verb, or after its plural noun
+    assert leading_subject("Great Ursula, the largest bell, hangs in Holm.") == "Great Ursula"
+    assert leading_subject("The main furnace, called Big Agnes, holds 3 tonnes.") == "The main furnace"
+    assert leading_subject("The foundry museum holds about 600 bells.") == "The foundry museum"
+    assert leading_subject("The glass tiles are blue.") == "The glass tiles"
+    assert leading_subject("The caves stay at 11 degrees.") == "The caves"
+    # a clause of its own that opens with a pronoun is asked of the same subject
+    bell = "Great Ursula hangs in Holm. It was cast in 1887 and needs six ringers to swing it."
+    assert [clause_echo(bell, t) for t in terms_of(bell)[2:]] == [
+        "Great Ursula was cast in what year?", "Great Ursula needs how many ringers to swing it?"]
+    # a later clause's "it" stands for its own sentence's subject
+    resonator = "The institute's best-known invention is a glass tube; it was patented in 1952."
+    assert clause_echo(resonator, terms_of(resonator)[0], ("the institute", "the Tolvan Institute")) == \
+        "The institute's best-known invention was patented in what year?"
     sentence = "Its copper roof was replaced in 1988."
     year = terms_of(sentence)[0]
     assert echo_question(sentence, year, "The Salvesen Dome") == "The Salvesen Dome's copper roof was replaced in what year?"
