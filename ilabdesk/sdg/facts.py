@@ -245,6 +245,24 @@ def relative_clauses(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
+# "... in 1991, when the light was automated": what happened at the time just named
+_WHEN_CLAUSE = re.compile(r"\b((?:[Ii]n|[Oo]n|[Bb]y|[Ss]ince|[Uu]ntil) (?:\S+ ){0,3}?\S+), when ([a-z][^,;]*)")
+
+
+def when_clauses(sentence: str) -> list[str]:
+    """What a ", when" clause says happened at the year or date before it, as a clause of its own:
+    "The lighthouse has been run by the Trust since the keepers left in 1991, when the light was
+    automated." -> "the light was automated in 1991" (asked "In what year was the light automated?",
+    which the whole sentence's question, about the Trust, never is). Only where the clause has a verb
+    among its first six words."""
+    out = []
+    for match in _WHEN_CLAUSE.finditer(sentence.rstrip(".!?")):
+        time, says = match.groups()
+        if any(t.kind in ("year", "date") for t in terms_of(time)) and any(verb_word(w) for w in says.split()[:6]):
+            out.append(f"{says} {time[0].lower()}{time[1:]}")
+    return out
+
+
 def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", ""), before: str = "") -> str | None:
     """The echo question made from only the clause that holds `term`, where its sentence joins
     several or holds it in a relative clause (see relative_clauses); None where it has one ("The
@@ -265,7 +283,8 @@ def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", ""), befo
     clauses = [part for clause in _CLAUSE_BREAK.split(sentence) for part in predicates(clause)]
     # the clause of "the Oakley tunnel, which is 430 metres long": "the Oakley tunnel is 430 metres long"
     holds = _whole(term.text).search  # "ten" is not the one in "molten"
-    relative = next((f"{thing} {says}" for thing, says in relative_clauses(sentence) if holds(says)), "")
+    relative = next((f"{thing} {says}" for thing, says in relative_clauses(sentence) if holds(says)), "") or \
+        next((clause for clause in when_clauses(sentence) if holds(clause)), "")
     clause = relative or (next((c for c in clauses if holds(c)), "") if len(clauses) > 1 else "")
     if clause and past_base(clause.split()[0].lower()):
         return None  # "kept at 90 per cent humidity": a row's cell, with no subject of its own

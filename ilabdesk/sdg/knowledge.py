@@ -307,7 +307,8 @@ class KnowledgeGenerator:
                 if opens_a_sentence(term, answer):
                     continue
                 before = candidates[index - 1] if index else ""
-                for question in (echo_for(answer, term, before, subject), clause_echo(answer, term, alias, before)):
+                for question in (echo_for(answer, term, before, subject),
+                                 clause_echo(answer, term, (alias[0], alias[1] or subject), before)):
                     if question:
                         pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
                                       "term": term.text})

@@ -47,7 +47,7 @@ _IRREGULAR = dict(pair.split(":") for pair in """ate:eat became:become began:beg
 _SILENT_E = re.compile(r"(?:[csvzu]|[adr]g|[^o]ng|[^aeiou][aiou][bdkm]|[^aeiou]l|[^aeiou][aiou]r|[^aeiou]at|"
                        r"[^aeiou][ou]t|let|[^aeiou]in)$")
 # nouns that end in -s in the singular too ("a lecture series runs"): no verb
-_INVARIANT = frozenset("series species means news".split())
+_INVARIANT = frozenset("series species means news lens gas atlas canvas chaos bias alias".split())
 _SINGLE_VOWEL = re.compile(r"^[^aeiouy]*[aeiou][bcdgklmnprstvz]$")
 
 

@@ -1,7 +1,8 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
 from ilabdesk.sdg.facts import (Term, clause_echo, document_subject, echo_question, leading_subject, name_aliases,
-                                named_in_full, opens_a_sentence, relative_clauses, subject_alias, terms_of)
+                                named_in_full, opens_a_sentence, relative_clauses, subject_alias, terms_of,
+                                when_clauses)
 from ilabdesk.sdg.text import answer_candidates, table_sentences
 
 
@@ -45,7 +46,8 @@ def test_a_fact_of_a_compound_sentence_is_also_asked_from_its_clause_alone():
     # one clause, a clause leaning on the one before, or one whose subject is a pronoun: none
     assert clause_echo("The caves stay at 11 degrees Celsius.", terms_of("at 11 degrees")[0], alias) is None
     enlarged = "They were enlarged in 1967, and again in 1994, when a tunnel was cut."
-    assert [clause_echo(enlarged, t, alias) for t in terms_of(enlarged)] == [None, None]
+    assert [clause_echo(enlarged, t, alias) for t in terms_of(enlarged)] == [  # 1994's is its "when" clause's
+        None, "A tunnel was cut in what year at the Solberg Glassworks?"]
     built = "The works was sold in 1901 to Emil Lind, and they built a siding in 1905."
     assert clause_echo(built, terms_of(built)[-1], alias) is None
     assert clause_echo(built, terms_of(built)[0]) == "The works was sold in what year to Emil Lind?"  # a name
@@ -225,3 +227,14 @@ def test_a_place_after_a_preposition_is_not_read_as_a_role():
     assert echo_question(sentence, oakley) == "The line was built to carry slate from the quarries at what down to the canal at Harrowgate?"
     assert echo_question("It was designed by the architect Malin Furu.", Term("name", "Malin Furu")) == \
         "It was designed by which architect?"
+
+
+def test_what_happened_at_a_time_named_before_when_is_asked_of_that_time():
+    run = "The lighthouse has been run by a trust since the keepers left in 1991, when the light was automated."
+    assert when_clauses(run) == ["the light was automated in 1991"]
+    year = next(t for t in terms_of(run) if t.kind == "year")
+    assert clause_echo(run, year, ("", "Hesketh Point Lighthouse")) == \
+        "The light was automated in what year at Hesketh Point Lighthouse?"
+    # an event's "when" is no time; a clause without a verb is not one
+    assert when_clauses("In October the railway holds a Gala Weekend, when every engine is in steam.") == []
+    assert when_clauses("It became a foundation in 1978, when the last owner, Greta Lind, gave her shares.") == []

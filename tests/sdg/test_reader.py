@@ -19,6 +19,7 @@ from ilabdesk.sdg.reader import past_base, predicates, reader_question
     ("The company became a foundation in what year?", "In what year did the company become a foundation?"),
     ("Drivers must be at least how many years old?", "At least how many years old must drivers be?"),
     ("A large mould takes up to how many weeks to dry?", "Up to how many weeks does a large mould take to dry?"),
+    ("The great lens weighs how many tonnes?", "How many tonnes does the great lens weigh?"),
     ("Whey left over from cheesemaking is fed to pigs on how many nearby farms?",
      "On how many nearby farms is whey left over from cheesemaking fed to pigs?"),
     # a sentence that opens with its date: the phrase is first already, the verb goes before the subject
