@@ -28,7 +28,7 @@ _BARE = frozenset("note notes remark remarks comment comments description detail
 # units that measure, not count: "14.2 tonnes" is no number of things the subject has
 _MEASURES = frozenset("""per cent percent metres meters kilometres kilometers miles feet inches centimetres
     millimetres hectares acres litres liters tonnes tons kilograms grams pounds degrees seconds minutes hours days
-    weeks months years euros dollars pounds crowns kroner""".split())
+    weeks months years euros dollars crowns kroner""".split())
 _WEIGHTS = frozenset("tonnes tons kilograms grams pounds kg".split())
 # "Bells cast since 1761": things counted, the verb that makes them, and since when or where
 _COUNTED = re.compile(r"^([a-z]+s) ([a-z]+) (.+)$")
