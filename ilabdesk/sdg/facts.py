@@ -265,11 +265,11 @@ def when_clauses(sentence: str) -> list[str]:
 
 def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", ""), before: str = "") -> str | None:
     """The echo question made from only the clause that holds `term`, where its sentence joins
-    several or holds it in a relative clause (see relative_clauses); None where it has one ("The
-    glassworks trains four apprentices each year; an apprenticeship lasts three years." -> "An
-    apprenticeship lasts how many years?"). A reader asks
-    for one fact in a few words: the whole sentence's echo question is long and names the other facts,
-    so its wording is far from such a question. One that names nothing of the document
+    several or holds it in a relative or a ", when" clause (see relative_clauses, when_clauses); None
+    where it has one ("The glassworks trains four apprentices each year; an apprenticeship lasts three
+    years." -> "An apprenticeship lasts how many years?"). A reader asks for one fact in a few words:
+    the whole sentence's echo question is long and names the other facts, so its wording is far from
+    such a question. One that names nothing of the document
     ("Children under how many go free?") is asked of the subject's full name (`alias`, see
     subject_alias): it would otherwise read as a general question, and teach a document's number
     as the answer to one. A clause that opens with a pronoun is asked of what the pronoun stands for:
@@ -283,9 +283,9 @@ def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", ""), befo
     clauses = [part for clause in _CLAUSE_BREAK.split(sentence) for part in predicates(clause)]
     # the clause of "the Oakley tunnel, which is 430 metres long": "the Oakley tunnel is 430 metres long"
     holds = _whole(term.text).search  # "ten" is not the one in "molten"
-    relative = next((f"{thing} {says}" for thing, says in relative_clauses(sentence) if holds(says)), "") or \
+    apart = next((f"{thing} {says}" for thing, says in relative_clauses(sentence) if holds(says)), "") or \
         next((clause for clause in when_clauses(sentence) if holds(clause)), "")
-    clause = relative or (next((c for c in clauses if holds(c)), "") if len(clauses) > 1 else "")
+    clause = apart or (next((c for c in clauses if holds(c)), "") if len(clauses) > 1 else "")
     if clause and past_base(clause.split()[0].lower()):
         return None  # "kept at 90 per cent humidity": a row's cell, with no subject of its own
     clause = clause[:1].upper() + clause[1:]
