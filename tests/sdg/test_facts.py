@@ -48,6 +48,8 @@ def test_a_fact_of_a_compound_sentence_is_also_asked_from_its_clause_alone():
     enlarged = "They were enlarged in 1967, and again in 1994, when a tunnel was cut."
     assert [clause_echo(enlarged, t, alias) for t in terms_of(enlarged)] == [  # 1994's is its "when" clause's
         None, "A tunnel was cut in what year at the Solberg Glassworks?"]
+    row = "Fern House: opened 1903; kept at 90 per cent humidity."  # a cell with no subject of its own
+    assert clause_echo(row, next(t for t in terms_of(row) if t.text == "90"), alias) is None
     built = "The works was sold in 1901 to Emil Lind, and they built a siding in 1905."
     assert clause_echo(built, terms_of(built)[-1], alias) is None
     assert clause_echo(built, terms_of(built)[0]) == "The works was sold in what year to Emil Lind?"  # a name
