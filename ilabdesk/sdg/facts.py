@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ilabdesk.documents.chunk import split_sentences
 from ilabdesk.sdg.reader import past_base, predicates, present_base, verb_word
 from ilabdesk.sdg.text import NUMBER_WORDS, STOPWORDS, words
 
@@ -159,8 +160,6 @@ def leading_subject(sentence: str) -> str:
 def opens_a_sentence(term: Term, answer: str) -> bool:
     """Whether `term` is in the noun phrase a sentence of `answer` opens with: asking for it ("The what
     was added in 1931?") asks nothing a reader would."""
-    from ilabdesk.documents.chunk import split_sentences
-
     return any(_whole(term.text).search(leading_subject(part)) for part in split_sentences(answer))
 
 
@@ -207,8 +206,6 @@ def echo_for(answer: str, term: Term, before: str = "", subject: str = "") -> st
 def _sentence_of(answer: str, term: Term, before: str) -> tuple[str, str]:
     """The sentence of `answer` that holds `term`, and what a pronoun opening it stands for: the
     subject of the sentence before it (`before` for the first); ("", "") where none holds it."""
-    from ilabdesk.documents.chunk import split_sentences
-
     parts = split_sentences(answer)
     for number, part in enumerate(parts):
         if _whole(term.text).search(part):

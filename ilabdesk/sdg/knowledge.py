@@ -302,17 +302,18 @@ class KnowledgeGenerator:
         one from the term's clause alone where the sentence joins several; a list item or table row also
         gets a reader's questions of the thing it belongs to (sdg.attributes)."""
         pairs = []
+        full = alias[1] or subject  # a document without a short name is still named in full
         for index, answer in sentences:
             for term in terms_of(answer, self.topic):
                 if opens_a_sentence(term, answer):
                     continue
                 before = candidates[index - 1] if index else ""
                 for question in (echo_for(answer, term, before, subject),
-                                 clause_echo(answer, term, (alias[0], alias[1] or subject), before)):
+                                 clause_echo(answer, term, (alias[0], full), before)):
                     if question:
                         pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
                                       "term": term.text})
-            for question, term in attribute_questions(answer, alias[1] or subject):
+            for question, term in attribute_questions(answer, full):
                 pairs.append({"question": question, "answer": answer, "index": index, "origin": "attribute",
                               "term": term.text})
         return pairs
