@@ -11,9 +11,10 @@ reaches SDG as a PDF, as a user's handbook would; benchmarks/data/knowledge/
 solberg is a second check leaf, twice as long (about 55 fact-bearing
 sentences, the size of the issue's 2-page handbook); benchmarks/data/knowledge/
 harrowgate is a third, a handbook with a list of key facts and a table;
-calder (stop 38), veldmoor (stop 39) and hesketh (stop 40) were each written
-before the code they check and are run only to check it (veldmoor's misses and
-training data were read in stop 40, so hesketh is now the one never tuned on).
+calder (stop 38), veldmoor (stop 39), hesketh (stop 40) and tamsett (stop 41)
+were each written before the code they check and are run only to check it
+(veldmoor's and hesketh's misses were read in stop 40, so tamsett is now the
+one never tuned on).
 With --pdf a list is printed one bullet a
 line and a table in columns. One `ilabdesk run` with the defaults (embedded
 model as teacher and student), then, base vs tuned (the fused quantized GGUF):

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ilabdesk.documents.chunk import split_sentences
-from ilabdesk.sdg.reader import past_base, predicates, present_base, verb_word
+from ilabdesk.sdg.reader import participle, past_base, predicates, present_base, verb_word
 from ilabdesk.sdg.text import NUMBER_WORDS, STOPWORDS, words
 
 MONTHS = ("january february march april may june july august september october november december").split()
@@ -116,10 +116,11 @@ def terms_of(sentence: str, topic: frozenset[str] = frozenset()) -> list[Term]:
     return [term for _, term in sorted(found, key=lambda item: item[0])]
 
 
-def _ask_for(term: Term, before: str) -> tuple[str, str]:
-    """(text to drop before the term, question phrase that replaces both)."""
+def _ask_for(term: Term, before: str, after: str = "") -> tuple[str, str]:
+    """(text to drop before the term, question phrase that replaces both); `after` is the text after it."""
     if term.kind == "year":
-        return "", "what year"
+        month = re.search(rf"\b(?:{_MONTH}) $", before)  # "the storm of January 1877": one time
+        return (month.group(), "which month and year") if month else ("", "what year")
     if term.kind == "date":
         if term.unit == "month":  # "Every May the garden holds ..." -> "In which month the garden holds ..."
             opener = re.search(r"\b(?:in|every|each) $", before, re.I)
@@ -127,12 +128,124 @@ def _ask_for(term: Term, before: str) -> tuple[str, str]:
         return "", "which day" if term.unit == "day" else "what date"
     if term.kind == "number":
         return "", "how many" if term.unit else "what number"
-    role = _PERSON_ROLE.search(before)
+    role = _role(before)
     if role:  # "designed by the architect Malin Furu" -> "designed by which architect"
         return role.group(0), f"which {role.group(1).removesuffix(' of')} "
     if before.rstrip().endswith((" by", " after", " to", " with")):
         return "", "whom"
+    if _acts(term, after):  # "until Clara Marel sold it" -> "until who sold it"; "his daughter who rowed": none
+        return "", "who" if not before.strip() or before.rstrip().endswith(",") or \
+            before.split()[-1].lower() in STOPWORDS else ""
     return "", "what"
+
+
+def _role(before: str) -> re.Match[str] | None:
+    """The role named just before a name ("the architect", "the ferry"), or None; "the trust holds
+    Lantern Night" names none ("which trust holds")."""
+    role = _PERSON_ROLE.search(before)
+    if role and " " in role.group(1).strip() and verb_word(role.group(1).split()[-1]):
+        return None
+    return role
+
+
+def _acts(term: Term, after: str) -> bool:
+    """Whether the name `term`, followed by `after`, does something in the past ("Clara Marel sold it",
+    "Ellen Kerrow rowed out", "Anna Berg had founded"); not a passive ("Great Ursula was cast"), a
+    state, or a one-word name (a river: "a flood of the Aske ruined the pit")."""
+    following = after.split()[:2]
+    if term.kind != "name" or len(term.text.split()) < 2 or not following:
+        return False
+    if following[0] in ("has", "had"):
+        return len(following) > 1 and following[1] != "been" and participle(following[1])
+    return bool(past_base(following[0]))
+
+
+def actor_question(answer: str, term: Term, full: str = "") -> str | None:
+    """"Who ...?" ("Which astronomer ...?" after a role) asked of a name of two or more words that
+    does something in the past in a clause of its sentence, with that clause alone: "The Marel family ran the foundry for six generations,
+    until Clara Marel sold it to its workers in 1979." -> "Who sold the Veldmoor Bell Foundry to its
+    workers in 1979?"; "..., his daughter Ellen Kerrow rowed out with her father to rescue eleven
+    sailors." -> "Who rowed out with her father to rescue eleven sailors?". The echo question keeps the
+    other clause ("... until who sold it ...") and asks "what" in the reader's order nowhere. An "it"
+    in the clause is the document's subject (`full`) where the sentence names it before the name,
+    else the question is None, as it is where the name opens its sentence (asked by the teacher)."""
+    sentence = " ".join(next((s for s in split_sentences(answer) if _whole(term.text).search(s)), "").split())
+    found = _whole(term.text).search(sentence)
+    before = sentence[:found.start()] if found else ""
+    role = _role(before)
+    head = before[:role.start()] if role else before
+    if not before or not _acts(term, sentence[found.end():]) or head.rstrip().endswith((" by", " of", " with")):
+        return None  # "a team led by Ada Berg recorded", "designed by the architect Malin Furu opened"
+    clause = re.split(r"[,;:]\s|\s(?:and|but|while|when|who|which|whose)\s", sentence[found.end():].rstrip(".!"))[0]
+    if re.search(r"\bit\b", clause):
+        short = full.lower().removeprefix("the ")
+        if not short or short.split()[-1] not in before.lower():
+            return None
+        clause = re.sub(r"\bit\b", full, clause, count=1)
+    if re.search(r"\b(?:it|they|them|this|these)\b", clause) or len(clause.split()) < 2:
+        return None
+    return f"Which {role.group(1).removesuffix(' of')}{clause}?" if role else f"Who{clause}?"
+
+
+# "the foundry holds the Open Pit weekend", "the trust holds Lantern Night": an event its sentence dates
+_HOLDS = re.compile(r"\b(?:holds|hosts|stages|organi[sz]es) (?P<event>(?:the |its |an? )?(?:[A-Z][\w'’-]* )*[A-Z][\w'’-]*"
+                    r"(?: (?:weekend|festival|fair|days?|nights?|week|race|show|market|concert|walk|gala|exhibition))?)")
+
+
+def event_question(answer: str, term: Term) -> str | None:
+    """"In which month is <event> held?" for the month of a sentence that says who holds the event
+    ("Every June the foundry holds the Open Pit weekend, ..."; "On the second weekend of August the
+    trust holds Lantern Night, ..."): a reader asks of the event, and of its month, in the passive;
+    the echo and reader questions ask "In which month does the foundry hold ...?" at best."""
+    if term.unit != "month":
+        return None
+    sentence = next((s for s in split_sentences(answer) if _whole(term.text).search(s)), "")
+    held = _HOLDS.search(" ".join(sentence.split()))
+    if not held or term.text in held.group("event"):
+        return None
+    event = re.sub(r"^(?:its|an?) ", "the ", held.group("event"))
+    return f"In which month is {event} held?"
+
+
+# "The head gardener, Pia Lindqvist, trains ...", "In 1911 the assistant, Jon Tal, found ...", "The main
+# furnace, called Big Agnes, holds ...": a thing or person named by what it is, then by its name
+_TITLED = r"(?:(?:Dr|Mr|Mrs|Ms|Sir|Captain) )?(?:the )?[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*"
+_ROLE_FIRST = re.compile(r"(?:^|(?<=, )|(?<=when )|(?<=\d{4} ))(?P<role>[Tt]he (?:[\w'’-]+ ){0,5}[a-z][\w'’-]*), "
+                         rf"(?:called )?(?P<name>{_TITLED}), (?P<rest>[a-z].*)")
+# "Great Ursula, the largest bell the foundry has made, hangs ..."
+_NAME_FIRST = re.compile(rf"^(?P<name>{_TITLED}), (?P<role>the (?:[\w'’-]+ ){{0,6}}[a-z][\w'’-]*), (?P<rest>[a-z].*)")
+# "keeper", "director", "artist": the role of a person (so is one with a title, or "he" or "her" after it)
+_PERSON_NOUN = re.compile(r"(?:er|or|ist|ian|ant|ent|man|woman|ess)$")
+
+
+def appositive_questions(answer: str, term: Term, full: str = "") -> list[str]:
+    """What a reader asks of a name its sentence also gives by what it is ("The last principal keeper,
+    Alan Moyle, now guides tours" -> "What is the name of the last principal keeper at Hesketh Point
+    Lighthouse?", and for a person's role "Who is the last principal keeper at ...?"): the echo question
+    asks the name inside the whole sentence, and none asks the role alone. A role that names nothing of
+    the document is asked at its full name (`full`), as clause_echo does; a superlative alone ("The
+    oldest, the Salvesen Dome") or a role without a verb after the name is no role."""
+    if term.kind != "name":
+        return []
+    sentence = " ".join(next((s for s in split_sentences(answer) if _whole(term.text).search(s)), "").split())
+    match = next((m for m in (_ROLE_FIRST.search(sentence), _NAME_FIRST.match(sentence))
+                  if m and term.text in (m.group("name"), re.sub(r"^\w+ ", "", m.group("name")))), None)
+    if not match:
+        return []
+    role, rest = match.group("role"), match.group("rest").split()
+    role = role[0].lower() + role[1:]
+    if len(role.split()) < 3 and role.endswith("est") or not any(verb_word(w) for w in rest[:2]):
+        return []
+    if not any(t.kind == "name" for t in terms_of(role)) and full and full.lower().split()[-1] not in role.split():
+        role = f"{role} at {full}"
+    verb = next(w for w in rest[:2] if verb_word(w))
+    questions = [f"What is the name of {role}?"]
+    name = match.group("name")
+    person = _PERSON_NOUN.search(match.group("role").split()[-1]) or re.match(r"(?:Dr|Mr|Mrs|Ms|Sir|Captain) ", name) \
+        or re.search(r"\b(?:he|she|his|her)\b", match.group("rest"))
+    if person and not name.startswith("the "):
+        questions.append(f"Who {'was' if past_base(verb) else 'is'} {role}?")
+    return questions
 
 
 def leading_subject(sentence: str) -> str:
@@ -181,7 +294,9 @@ def echo_question(sentence: str, term: Term, subject: str = "") -> str | None:
         return None
     start = found.start()
     before, after = text[:start], text[start + len(term.text):]
-    drop, phrase = _ask_for(term, before)
+    drop, phrase = _ask_for(term, before, after)
+    if not phrase:
+        return None
     if drop:
         before = before[: len(before) - len(drop)]
     elif re.search(r"\b(?:the|a|an) $", before, re.I):  # "along the Pilgrim Path" -> "along what"

@@ -51,7 +51,8 @@ from ilabdesk.sdg.attributes import attribute_questions
 from ilabdesk.sdg.knowledge_prompts import KnowledgePrompts
 from ilabdesk.sdg.reader import reader_question
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
-from ilabdesk.sdg.facts import clause_echo, echo_for, named_in_full, opens_a_sentence, terms_of
+from ilabdesk.sdg.facts import (actor_question, appositive_questions, clause_echo, echo_for, event_question,
+                                named_in_full, opens_a_sentence, terms_of)
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
                                window)
 from ilabdesk.sdg.units import Dedup, SeedExample, UnitOutcome, unit_seed
@@ -299,19 +300,24 @@ class KnowledgeGenerator:
     def echo_pairs(self, sentences: list[tuple[int, str]], candidates: list[str], subject: str,
                    alias: tuple[str, str] = ("", "")) -> list[dict[str, Any]]:
         """An echo question (sdg.facts) for each term of each answer but the subject of its sentence, and
-        one from the term's clause alone where the sentence joins several; a list item or table row also
-        gets a reader's questions of the thing it belongs to (sdg.attributes)."""
+        one from the term's clause alone where the sentence joins several; "Who ...?" for a name that
+        acts in a clause, and an event's month in the passive; a list item or table row also gets a
+        reader's questions of the thing it belongs to (sdg.attributes)."""
         pairs = []
         full = alias[1] or subject  # a document without a short name is still named in full
         for index, answer in sentences:
             for term in terms_of(answer, self.topic):
-                if opens_a_sentence(term, answer):
-                    continue
                 before = candidates[index - 1] if index else ""
-                for question in (echo_for(answer, term, before, subject),
-                                 clause_echo(answer, term, (alias[0], full), before)):
+                # echo questions keep their sentence's words (origin "fact", and get a reader's form in
+                # samples); the others are asked as a reader asks already
+                made = [(q, "reader") for q in appositive_questions(answer, term, full)]
+                if not opens_a_sentence(term, answer):
+                    made += [(echo_for(answer, term, before, subject), "fact"),
+                             (clause_echo(answer, term, (alias[0], full), before), "fact"),
+                             (actor_question(answer, term, full), "reader"), (event_question(answer, term), "reader")]
+                for question, origin in made:
                     if question:
-                        pairs.append({"question": question, "answer": answer, "index": index, "origin": "fact",
+                        pairs.append({"question": question, "answer": answer, "index": index, "origin": origin,
                                       "term": term.text})
             for question, term in attribute_questions(answer, full):
                 pairs.append({"question": question, "answer": answer, "index": index, "origin": "attribute",

@@ -1,8 +1,8 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
-from ilabdesk.sdg.facts import (Term, clause_echo, document_subject, echo_question, leading_subject, name_aliases,
-                                named_in_full, opens_a_sentence, relative_clauses, subject_alias, terms_of,
-                                when_clauses)
+from ilabdesk.sdg.facts import (Term, actor_question, appositive_questions, clause_echo, document_subject, echo_question, event_question,
+                                leading_subject, name_aliases, named_in_full, opens_a_sentence, relative_clauses,
+                                subject_alias, terms_of, when_clauses)
 from ilabdesk.sdg.text import answer_candidates, table_sentences
 
 
@@ -240,3 +240,59 @@ def test_what_happened_at_a_time_named_before_when_is_asked_of_that_time():
     # an event's "when" is no time; a clause without a verb is not one
     assert when_clauses("In October the railway holds a Gala Weekend, when every engine is in steam.") == []
     assert when_clauses("It became a foundation in 1978, when the last owner, Greta Lind, gave her shares.") == []
+
+
+def test_a_name_that_acts_in_a_clause_is_asked_who_with_that_clause_alone():
+    sold = "The Orrin family ran the mill for four generations, until Hester Orrin sold it to the parish in 1962."
+    hester = next(t for t in terms_of(sold) if t.text == "Hester Orrin")
+    # "until what sold it" before: a person asked as a thing
+    assert echo_question(sold, hester) == \
+        "The Orrin family ran the mill for four generations, until who sold it to the parish in 1962?"
+    # the sentence names the mill before her: her "it" is the document's subject
+    assert actor_question(sold, hester, "the Pellow Mill") == "Who sold the Pellow Mill to the parish in 1962?"
+    assert actor_question(sold, hester, "Brask Lighthouse") is None  # whom "it" stands for is unsure
+    rowed = "In the gale of March 1903, his son Edwin Carne swam out with a line to a stranded brig."
+    edwin = next(t for t in terms_of(rowed) if t.text == "Edwin Carne")
+    assert actor_question(rowed, edwin) == "Who swam out with a line to a stranded brig?"
+    assert echo_question(rowed, edwin) is None  # "his son who swam out" reads as another sentence
+    year = next(t for t in terms_of(rowed) if t.kind == "year")
+    assert echo_question(rowed, year).startswith("In the gale of which month and year, his son")  # was "of March what year"
+    # a role asks "which"; a passive, a name after "by" and a one-word name do nothing themselves
+    comet = "In 1921 the astronomer Ida Marsh found a comet that now bears her name."
+    assert actor_question(comet, Term("name", "Ida Marsh")) == "Which astronomer found a comet that now bears her name?"
+    assert actor_question("In 1890 the bell Great Tom was cast in the yard.", Term("name", "Great Tom")) is None
+    led = "In 1969 a team led by Ada Berg recorded the hum of the lake."
+    assert actor_question(led, Term("name", "Ada Berg")) is None
+    assert echo_question(led, Term("name", "Ada Berg")) == "In 1969 a team led by whom recorded the hum of the lake?"
+    flood = "The mill moved in 1834, after a flood of the Tarle ruined the old wheel."
+    assert "of what ruined" in echo_question(flood, Term("name", "Tarle"))
+
+
+def test_an_event_a_sentence_dates_by_its_month_is_asked_in_the_passive():
+    fair = "Every May the garden holds the Spring Plant Fair, when the glasshouses stay open late."
+    may = terms_of(fair)[0]
+    assert event_question(fair, may) == "In which month is the Spring Plant Fair held?"
+    gala = "On the last weekend of October the railway hosts a Steam Gala, when every engine runs."
+    assert event_question(gala, next(t for t in terms_of(gala) if t.unit == "month")) == \
+        "In which month is the Steam Gala held?"
+    # "the trust holds" is no role ("which trust holds") when the event is asked for
+    night = "In August the trust holds Lantern Night."
+    assert echo_question(night, Term("name", "Lantern Night")) == "In August the trust holds what?"
+    assert event_question("The garden opens in May.", Term("date", "May", "month")) is None  # no event held
+
+
+def test_a_name_also_given_by_its_role_is_asked_by_that_role():
+    keeper = "The head keeper, Ivo Prell, now leads walks on Saturdays."
+    ivo = next(t for t in terms_of(keeper) if t.text == "Ivo Prell")
+    assert appositive_questions(keeper, ivo, "Brask Abbey") == [
+        "What is the name of the head keeper at Brask Abbey?", "Who is the head keeper at Brask Abbey?"]
+    found = "In 1902 the abbey's gardener, Tom Reed, planted the yew maze."
+    assert appositive_questions(found, Term("name", "Tom Reed"), "Brask Abbey")[1] == "Who was the abbey's gardener at Brask Abbey?"
+    # a name first, with a title; a thing is asked its name only; a role naming the document needs no "at"
+    titled = "Dr Lena Hart, the present warden, leads walks on Saturdays."
+    assert appositive_questions(titled, terms_of(titled)[0], "Brask Abbey")[1] == "Who is the present warden at Brask Abbey?"
+    bell = "Old Maud, the largest bell the abbey owns, hangs in the west tower."
+    assert appositive_questions(bell, Term("name", "Old Maud"), "Brask Abbey") == [
+        "What is the name of the largest bell the abbey owns?"]
+    assert appositive_questions("The oldest, the Iris Room, opened in 1901.", Term("name", "Iris Room"), "X") == []
+    assert appositive_questions("The warden, Ivo Prell, a man of few words.", Term("name", "Ivo Prell"), "X") == []
