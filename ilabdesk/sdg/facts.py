@@ -143,8 +143,9 @@ def _role(before: str) -> re.Match[str] | None:
     """The role named just before a name ("the architect", "the ferry"), or None; "the trust holds
     Lantern Night" names none ("which trust holds")."""
     role = _PERSON_ROLE.search(before)
-    if role and " " in role.group(1).strip() and verb_word(role.group(1).split()[-1]):
-        return None
+    last = role.group(1).split()[-1] if role else ""
+    if role and " " in role.group(1).strip() and (verb_word(last) or last in STOPWORDS - {"of"}):
+        return None  # "the mill until Hester Orrin sold it": no role either
     return role
 
 
@@ -248,9 +249,17 @@ def appositive_questions(answer: str, term: Term, full: str = "") -> list[str]:
     return questions
 
 
+# a sentence's opening time, no subject: "Every June", "In August", "Each November,"
+_TIME_OPENING = re.compile(rf"^(?:(?:In|Every|Each|During|On|Since|Until|By) )?(?:{_MONTH}|{_DAYS})s?,? (?=[a-z])")
+
+
 def leading_subject(sentence: str) -> str:
     """The noun phrase a sentence opens with, or "" ("The Salvesen Dome turns ..." -> "The Salvesen Dome")."""
     text = sentence.strip()
+    time = _TIME_OPENING.match(text)
+    if time and text[time.end():]:  # "Every June the foundry holds ...": the foundry
+        rest = text[time.end():]
+        return leading_subject(rest[0].upper() + rest[1:])
     match = _LEADING_SUBJECT.match(text)
     if not match or match.group().lower() in STOPWORDS or _PRONOUN_START.match(match.group()):
         return ""
@@ -271,9 +280,10 @@ def leading_subject(sentence: str) -> str:
 
 
 def opens_a_sentence(term: Term, answer: str) -> bool:
-    """Whether `term` is in the noun phrase a sentence of `answer` opens with: asking for it ("The what
-    was added in 1931?") asks nothing a reader would."""
-    return any(_whole(term.text).search(leading_subject(part)) for part in split_sentences(answer))
+    """Whether the name `term` is in the noun phrase a sentence of `answer` opens with: asking for it
+    ("The what was added in 1931?") asks nothing a reader would. A number there is asked ("How many
+    keepers and their families lived ...?")."""
+    return term.kind == "name" and any(_whole(term.text).search(leading_subject(part)) for part in split_sentences(answer))
 
 
 def _whole(text: str) -> re.Pattern[str]:

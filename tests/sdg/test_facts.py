@@ -296,3 +296,17 @@ def test_a_name_also_given_by_its_role_is_asked_by_that_role():
         "What is the name of the largest bell the abbey owns?"]
     assert appositive_questions("The oldest, the Iris Room, opened in 1901.", Term("name", "Iris Room"), "X") == []
     assert appositive_questions("The warden, Ivo Prell, a man of few words.", Term("name", "Ivo Prell"), "X") == []
+
+
+def test_a_sentence_opening_with_its_month_or_a_count_still_has_them_asked():
+    # "Every June" was read as the sentence's subject, so its month got no question at all
+    fair = "Every June the mill holds the Flour Fair, when the wheel turns all day."
+    assert leading_subject(fair) == "The mill"
+    assert leading_subject("In December, the museum choir gives three concerts.") == "The museum choir"
+    assert leading_subject("May Day is a holiday.") == "May Day"
+    june = terms_of(fair)[0]
+    assert not opens_a_sentence(june, fair)
+    count = "Three keepers and their families lived in the cottages."
+    assert not opens_a_sentence(terms_of(count)[0], count)
+    assert echo_question(count, terms_of(count)[0]) == "How many keepers and their families lived in the cottages?"
+    assert opens_a_sentence(Term("name", "Flour Fair"), "The Flour Fair draws 900 visitors.")

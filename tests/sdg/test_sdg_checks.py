@@ -281,6 +281,25 @@ def test_an_echo_question_is_taught_without_its_passage_in_a_readers_word_order(
         "The harbour can hold how many boats?"] * 2
 
 
+def test_questions_made_in_a_readers_words_get_no_second_reader_form():
+    """"Who ...?", an event's month and a role's name are asked as a reader asks already (origin
+    "reader"): sdg.reader would garble them ("In which month did is the fair hold?")."""
+    from ilabdesk.sdg.knowledge import KnowledgeGenerator
+    from ilabdesk.sdg.prompts import load_prompts
+
+    sentences = ["The Orrin family ran the mill until Hester Orrin sold it to the parish in 1962.",
+                 "Every May the mill holds the Flour Fair, when the wheel turns all day.",
+                 "The head miller, Ivo Prell, now leads tours on Saturdays."]
+    pairs = KnowledgeGenerator(load_prompts("smollm"), "x").echo_pairs(
+        list(enumerate(sentences)), sentences, "Pellow Mill", ("the mill", "the Pellow Mill"))
+    made = {p["question"]: p["origin"] for p in pairs}
+    assert made["Who sold the Pellow Mill to the parish in 1962?"] == "reader"
+    assert made["In which month is the Flour Fair held?"] == "reader"
+    assert made["Who is the head miller at the Pellow Mill?"] == "reader"
+    assert made["In which month the mill holds the Flour Fair, when the wheel turns all day?"] == "fact"
+    assert made["The Orrin family ran the mill until who sold it to the parish in 1962?"] == "fact"  # "which mill until"
+
+
 def test_a_paraphrase_may_ask_a_long_echo_question_shortly_but_not_about_something_else():
     """A reader asks "Which architect designed the new dairy?", not the document's whole sentence with
     "which architect" in it; such rewordings were dropped as drifted, and a verb of the prompt's examples
