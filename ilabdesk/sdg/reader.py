@@ -159,8 +159,9 @@ def _inverted(words: list[str], opening: bool = True) -> tuple[str, list[str], l
         return None  # whom "it" stands for is in another sentence
     if opening:
         words = [words[0][0].upper() + words[0][1:], *words[1:]]
-        if len(words) > 1 and words[1][:1].islower() and words[0] not in ("The", "A", "An"):
-            words[0] = words[0].lower()  # "Slate traffic ended": a common noun, not a name
+        if len(words) > 1 and words[0] not in ("The", "A", "An") and (
+                words[1][:1].islower() or words[0].lower() in _MODIFIERS | STOPWORDS):
+            words[0] = words[0].lower()  # "Slate traffic ended": a common noun, not a name; "About 8,000"
     found = _verb_at(words)
     if found is None or _RELATIVE.search(" ".join(words[:found[0]])):
         return None
