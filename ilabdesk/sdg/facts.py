@@ -27,6 +27,7 @@ _DAYS = "|".join(d.capitalize() for d in WEEKDAYS)
 # "the last Sunday of September", "every Friday", "on Wednesdays": a day, not a name
 _WEEKDAY = re.compile(rf"\b(?:(?:first|second|third|fourth|last) )?(?:{_DAYS})s?(?: (?:of|in) (?:{_MONTH}))?\b")
 _MONTH_ALONE = re.compile(rf"\b(?:{_MONTH})\b(?! \d{{4}})")  # "in August"; "in August 1912" is a year
+_CLOCK = re.compile(r"(?<![\d:.])\b[0-2]?\d:[0-5]\d\b(?!:)")  # "from 10:00 to 17:00": times, not the numbers 10 and 0
 _YEAR = re.compile(r"(?<![\d.,])\b(1[0-9]{3}|20[0-9]{2})s?\b(?![.,]\d)")
 # "18 million" is one amount, not 18 of a unit called "million"
 _SCALE = r"(?:\s(?:hundred|thousand|million|billion)\b)?"
@@ -76,6 +77,9 @@ def terms_of(sentence: str, topic: frozenset[str] = frozenset()) -> list[Term]:
         if free(*match.span()):
             found.append((match.start(), Term("date", match.group(), "day")))
             taken.append(match.span())
+    for match in _CLOCK.finditer(sentence):
+        found.append((match.start(), Term("date", match.group(), "time")))
+        taken.append(match.span())
     for match in _MONTH_ALONE.finditer(sentence):  # "In August the Palm House ...": a month, not a name
         if free(*match.span()):
             found.append((match.start(), Term("date", match.group(), "month")))
@@ -125,7 +129,7 @@ def _ask_for(term: Term, before: str, after: str = "") -> tuple[str, str]:
         if term.unit == "month":  # "Every May the garden holds ..." -> "In which month the garden holds ..."
             opener = re.search(r"\b(?:in|every|each) $", before, re.I)
             return (opener.group(), "in which month") if opener else ("", "which month")
-        return "", "which day" if term.unit == "day" else "what date"
+        return "", {"day": "which day", "time": "what time"}.get(term.unit, "what date")
     if term.kind == "number":
         return "", "how many" if term.unit else "what number"
     role = _role(before)

@@ -41,7 +41,7 @@ from ilabdesk.sdg.units import UnitOutcome, unit_seed
 CANDIDATES = 4  # the teacher's rewordings per fact; most copy their echo question
 _ASKS = {
     "year": re.compile(r"\b(when|year|date)\b", re.I),
-    "date": re.compile(r"\b(when|date|day|month)\b", re.I),
+    "date": re.compile(r"\b(when|date|day|month|time)\b", re.I),
     "number": re.compile(r"\b(how|what number|what percentage|what share|what proportion|what price|what amount)\b", re.I),
     "name": re.compile(r"^(who|whom|whose|what|which|where|name)\b", re.I),
 }
@@ -78,7 +78,8 @@ def options_for(term: Term, sentence: str, facts: list[str], topic: frozenset[st
                 continue
             if candidate.text in same_unit or candidate.text in same_kind:
                 continue
-            (same_unit if term.kind == "number" and candidate.unit == term.unit else same_kind).append(candidate.text)
+            # amounts of one unit, and times with times, months with months
+            (same_unit if term.kind in ("number", "date") and candidate.unit == term.unit else same_kind).append(candidate.text)
     rng.shuffle(same_unit)
     rng.shuffle(same_kind)
     distractors = (same_unit + same_kind)[:3]

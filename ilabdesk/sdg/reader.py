@@ -17,7 +17,7 @@ import re
 
 from ilabdesk.sdg.text import STOPWORDS
 
-_PHRASE = re.compile(r"\b(?:how many|what year|what date|which day|which [a-z]+|whom)\b")
+_PHRASE = re.compile(r"\b(?:how many|what year|what date|what time|which day|which [a-z]+|whom)\b")
 _AUX = frozenset("is are was were can could will would may might must should".split())
 _HAVE = frozenset("has have had".split())
 # words that stay with the question phrase ("about how many", "in what year")

@@ -310,3 +310,10 @@ def test_a_sentence_opening_with_its_month_or_a_count_still_has_them_asked():
     assert not opens_a_sentence(terms_of(count)[0], count)
     assert echo_question(count, terms_of(count)[0]) == "How many keepers and their families lived in the cottages?"
     assert opens_a_sentence(Term("name", "Flour Fair"), "The Flour Fair draws 900 visitors.")
+
+
+def test_a_clock_time_is_one_term_asked_what_time():
+    hours = "The mill is open from 10:00 to 17:00, at a ratio of 3:1."
+    assert [(t.kind, t.unit, t.text) for t in terms_of(hours)][:2] == [("date", "time", "10:00"), ("date", "time", "17:00")]
+    # was "from what number:00 to 17:00?"
+    assert echo_question(hours, terms_of(hours)[0]) == "The mill is open from what time to 17:00, at a ratio of 3:1?"

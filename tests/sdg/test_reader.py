@@ -7,6 +7,7 @@ from ilabdesk.sdg.reader import past_base, predicates, reader_question
 
 @pytest.mark.parametrize(("echo", "reader"), [
     ("The cellars can hold how many wheels at once?", "How many wheels can the cellars hold at once?"),
+    ("Radios are tested at the start of every day at what time?", "At what time are radios tested at the start of every day?"),
     # a sentence's opening "About" is no name ("did About 8,000 people come")
     ("About 900 people came in what year to the Flour Fair?", "In what year did about 900 people come to the Flour Fair?"),
     ("A fire damaged the old dairy in what year, and a new dairy opened two years later?",
