@@ -167,20 +167,21 @@ def _acts(term: Term, after: str) -> bool:
 
 def actor_question(answer: str, term: Term, full: str = "") -> str | None:
     """"Who ...?" ("Which astronomer ...?" after a role) asked of a name of two or more words that
-    does something in the past in a clause of its sentence, with that clause alone: "The Marel family ran the foundry for six generations,
-    until Clara Marel sold it to its workers in 1979." -> "Who sold the Veldmoor Bell Foundry to its
-    workers in 1979?"; "..., his daughter Ellen Kerrow rowed out with her father to rescue eleven
-    sailors." -> "Who rowed out with her father to rescue eleven sailors?". The echo question keeps the
-    other clause ("... until who sold it ...") and asks "what" in the reader's order nowhere. An "it"
-    in the clause is the document's subject (`full`) where the sentence names it before the name,
-    else the question is None, as it is where the name opens its sentence (asked by the teacher)."""
+    does something in the past in a clause of its sentence, with that clause alone: "The Marel family
+    ran the foundry for six generations, until Clara Marel sold it to its workers in 1979." -> "Who
+    sold the Veldmoor Bell Foundry to its workers in 1979?"; "..., his daughter Ellen Kerrow rowed out
+    with her father to rescue eleven sailors." -> "Who rowed out with her father to rescue eleven
+    sailors?". The echo question keeps the other clause ("... until who sold it ...") and no reader's
+    form can be made of it. An "it" in the clause is the document's subject (`full`) where the sentence
+    names it before the name, else the question is None, as it is where the name opens its sentence
+    (the teacher asks that) or is governed by "by" or "of" ("a team led by Ada Berg recorded")."""
     sentence = " ".join(next((s for s in split_sentences(answer) if _whole(term.text).search(s)), "").split())
     found = _whole(term.text).search(sentence)
     before = sentence[:found.start()] if found else ""
     role = _role(before)
     head = before[:role.start()] if role else before
     if not before or not _acts(term, sentence[found.end():]) or head.rstrip().endswith((" by", " of", " with")):
-        return None  # "a team led by Ada Berg recorded", "designed by the architect Malin Furu opened"
+        return None  # the team did; "designed by the architect Malin Furu opened": the dairy did
     clause = re.split(r"[,;:]\s|\s(?:and|but|while|when|who|which|whose)\s", sentence[found.end():].rstrip(".!"))[0]
     if re.search(r"\bit\b", clause):
         short = full.lower().removeprefix("the ")

@@ -301,8 +301,9 @@ class KnowledgeGenerator:
                    alias: tuple[str, str] = ("", "")) -> list[dict[str, Any]]:
         """An echo question (sdg.facts) for each term of each answer but the subject of its sentence, and
         one from the term's clause alone where the sentence joins several; "Who ...?" for a name that
-        acts in a clause, and an event's month in the passive; a list item or table row also gets a
-        reader's questions of the thing it belongs to (sdg.attributes)."""
+        acts in a clause, a name's role ("Who is the head gardener ...?") and an event's month in the
+        passive; a list item or table row also gets a reader's questions of the thing it belongs to
+        (sdg.attributes)."""
         pairs = []
         full = alias[1] or subject  # a document without a short name is still named in full
         for index, answer in sentences:
