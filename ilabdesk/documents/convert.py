@@ -80,9 +80,10 @@ def _pdf(path: Path) -> str:
             f"{path}: the PDF has no text layer (it looks scanned); OCR is not supported",
             hint="export the PDF with text from the program that made it, or provide the text as .md",
         )
-    texts = [_reflow(page, _layout_tables(layout)) for page, layout in zip(_without_furniture(pages), layouts)]
+    words = set(re.findall(r"[a-z]+", " ".join(pages).lower()))
+    texts = [_reflow(page, _layout_tables(layout), words) for page, layout in zip(_without_furniture(pages), layouts)]
     for number in range(1, len(texts)):
-        texts[number - 1], texts[number] = _mend_page_break(texts[number - 1], texts[number])
+        texts[number - 1], texts[number] = _mend_page_break(texts[number - 1], texts[number], words)
     return "\n\n".join(f"<!-- page {number} -->\n\n{text}" for number, text in enumerate(texts, start=1))
 
 
@@ -130,7 +131,19 @@ def _without_furniture(pages: list[str]) -> list[str]:
     return cleaned
 
 
-def _mend_page_break(before: str, after: str) -> tuple[str, str]:
+def _rejoin(line: str, following: str, words: set[str]) -> str:
+    """`line`, which ends in a hyphen, joined to the `following` line: "impor-" + "tant" gives
+    "important" where the document writes that word elsewhere (`words`, its words in lower case), and
+    "longest-" + "serving" stays "longest-serving". A word processor breaks a line only at a hyphen
+    the text has, so the hyphen stays unless the document shows the word without it."""
+    head = re.search(r"[A-Za-z]+-$", line)
+    tail = re.match(r"[a-z]+", following)
+    if head and tail and (head.group()[:-1] + tail.group()).lower() in words:
+        return line[:-1] + following
+    return line + following
+
+
+def _mend_page_break(before: str, after: str, words: set[str] = frozenset()) -> tuple[str, str]:
     """Move the end of a sentence that a page break cut ("... the Oakley tunnel, which" | "is 430 metres
     long, while trains are running.") back to the page where it starts, so it is one sentence again.
     A paragraph that stops without punctuation goes on where the next page starts with a small letter
@@ -148,7 +161,7 @@ def _mend_page_break(before: str, after: str) -> tuple[str, str]:
             or len(last.split()) > 10):
         return before, after
     tail, *remainder = split_sentences(first)
-    joined = last[:-1] + tail if last.endswith("-") and tail[:1].islower() else f"{last} {tail}"
+    joined = _rejoin(last, tail, words) if last.endswith("-") and tail[:1].islower() else f"{last} {tail}"
     before = f"{head}\n\n{joined}" if head else joined
     return before, "\n\n".join(part for part in (" ".join(remainder), rest) if part)
 
@@ -201,7 +214,7 @@ def _layout_tables(text: str) -> list[Table]:
 _BULLET = re.compile(r"^([-*\u2022]|\d{1,3}[.)])\s")
 
 
-def _reflow(page: str, tables: list[Table] = ()) -> str:
+def _reflow(page: str, tables: list[Table] = (), words: set[str] = frozenset()) -> str:
     """Join the hard-wrapped lines of a PDF page into paragraphs, and find its headings.
 
     PDF text comes one visual line at a time, often with no blank line between
@@ -213,7 +226,7 @@ def _reflow(page: str, tables: list[Table] = ()) -> str:
     a table's row). A list item ends at the next bullet, or where it does not
     fill its line ("Visitors: about 64,000 a year" has no full stop, and the
     heading after it is no part of it). Words split by a hyphen at the line
-    end are rejoined. The lines of a table found in the page's layout
+    end are rejoined (_rejoin). The lines of a table found in the page's layout
     (`tables`, see _pdf_tables) are written as a Markdown table instead.
     """
     lines = [raw.strip() for raw in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -241,7 +254,7 @@ def _reflow(page: str, tables: list[Table] = ()) -> str:
                 paragraphs.append(_markdown_table(tables[number][0]))
             continue
         if current and current[-1].endswith("-") and line[:1].islower():
-            current[-1] = current[-1][:-1] + line
+            current[-1] = _rejoin(current[-1], line, words)
             continue
         if _BULLET.match(line):
             close()

@@ -30,6 +30,20 @@ def test_pdf_keeps_pages_and_joins_wrapped_lines(tmp_path, make_pdf):
     assert "Ada Voss" in page2 and "Ada Voss" not in page1
 
 
+def test_a_word_split_at_a_line_end_keeps_its_own_hyphen_only(tmp_path, make_pdf):
+    """"longest-" / "serving" was read "longestserving"; "impor-" / "tant" is one word where the
+    document writes it whole elsewhere."""
+    pdf = make_pdf(tmp_path / "doc.pdf", [[
+        "The longest-serving keeper was Ada Voss, the most impor-",
+        "tant keeper of all. She kept the light for 32 years. Her longest-",
+        "serving assistant was Tom Reed. The important work of a keeper",
+        "was to trim the wick.",
+    ]])
+    text = to_markdown(pdf)
+    assert "the most important keeper" in text
+    assert "Her longest-serving assistant" in text
+
+
 def test_scanned_pdf_is_refused_with_advice(tmp_path, make_pdf):
     pdf = make_pdf(tmp_path / "scan.pdf", scanned_pages=2)
     with pytest.raises(UserError) as info:
