@@ -132,18 +132,18 @@ def _ask_for(term: Term, before: str, after: str = "") -> tuple[str, str]:
         return "", {"day": "which day", "time": "what time"}.get(term.unit, "what date")
     if term.kind == "number":
         return "", "how many" if term.unit else "what number"
-    role = _role(before)
+    role = role_before(before)
     if role:  # "designed by the architect Malin Furu" -> "designed by which architect"
         return role.group(0), f"which {role.group(1).removesuffix(' of')} "
     if before.rstrip().endswith((" by", " after", " to", " with")):
         return "", "whom"
-    if _acts(term, after):  # "until Clara Marel sold it" -> "until who sold it"; "his daughter who rowed": none
+    if acts(term, after):  # "until Clara Marel sold it" -> "until who sold it"; "his daughter who rowed": none
         return "", "who" if not before.strip() or before.rstrip().endswith(",") or \
             before.split()[-1].lower() in STOPWORDS else ""
     return "", "what"
 
 
-def _role(before: str) -> re.Match[str] | None:
+def role_before(before: str) -> re.Match[str] | None:
     """The role named just before a name ("the architect", "the ferry"), or None; "the trust holds
     Lantern Night" names none ("which trust holds")."""
     role = _PERSON_ROLE.search(before)
@@ -153,7 +153,7 @@ def _role(before: str) -> re.Match[str] | None:
     return role
 
 
-def _acts(term: Term, after: str) -> bool:
+def acts(term: Term, after: str) -> bool:
     """Whether the name `term`, followed by `after`, does something in the past ("Clara Marel sold it",
     "Ellen Kerrow rowed out", "Anna Berg had founded"); not a passive ("Great Ursula was cast"), a
     state, or a one-word name (a river: "a flood of the Aske ruined the pit")."""
@@ -163,95 +163,6 @@ def _acts(term: Term, after: str) -> bool:
     if following[0] in ("has", "had"):
         return len(following) > 1 and following[1] != "been" and participle(following[1])
     return bool(past_base(following[0]))
-
-
-def actor_question(answer: str, term: Term, full: str = "") -> str | None:
-    """"Who ...?" ("Which astronomer ...?" after a role) asked of a name of two or more words that
-    does something in the past in a clause of its sentence, with that clause alone: "The Marel family
-    ran the foundry for six generations, until Clara Marel sold it to its workers in 1979." -> "Who
-    sold the Veldmoor Bell Foundry to its workers in 1979?"; "..., his daughter Ellen Kerrow rowed out
-    with her father to rescue eleven sailors." -> "Who rowed out with her father to rescue eleven
-    sailors?". The echo question keeps the other clause ("... until who sold it ...") and no reader's
-    form can be made of it. An "it" in the clause is the document's subject (`full`) where the sentence
-    names it before the name, else the question is None, as it is where the name opens its sentence
-    (the teacher asks that) or is governed by "by" or "of" ("a team led by Ada Berg recorded")."""
-    sentence = " ".join(next((s for s in split_sentences(answer) if _whole(term.text).search(s)), "").split())
-    found = _whole(term.text).search(sentence)
-    before = sentence[:found.start()] if found else ""
-    role = _role(before)
-    head = before[:role.start()] if role else before
-    if not before or not _acts(term, sentence[found.end():]) or head.rstrip().endswith((" by", " of", " with")):
-        return None  # the team did; "designed by the architect Malin Furu opened": the dairy did
-    clause = re.split(r"[,;:]\s|\s(?:and|but|while|when|who|which|whose)\s", sentence[found.end():].rstrip(".!"))[0]
-    if re.search(r"\bit\b", clause):
-        short = full.lower().removeprefix("the ")
-        if not short or short.split()[-1] not in before.lower():
-            return None
-        clause = re.sub(r"\bit\b", full, clause, count=1)
-    if re.search(r"\b(?:it|they|them|this|these)\b", clause) or len(clause.split()) < 2:
-        return None
-    return f"Which {role.group(1).removesuffix(' of')}{clause}?" if role else f"Who{clause}?"
-
-
-# "the foundry holds the Open Pit weekend", "the trust holds Lantern Night": an event its sentence dates
-_HOLDS = re.compile(r"\b(?:holds|hosts|stages|organi[sz]es) (?P<event>(?:the |its |an? )?(?:[A-Z][\w'’-]* )*[A-Z][\w'’-]*"
-                    r"(?: (?:weekend|festival|fair|days?|nights?|week|race|show|market|concert|walk|gala|exhibition))?)")
-
-
-def event_question(answer: str, term: Term) -> str | None:
-    """"In which month is <event> held?" for the month of a sentence that says who holds the event
-    ("Every June the foundry holds the Open Pit weekend, ..."; "On the second weekend of August the
-    trust holds Lantern Night, ..."): a reader asks of the event, and of its month, in the passive;
-    the echo and reader questions ask "In which month does the foundry hold ...?" at best."""
-    if term.unit != "month":
-        return None
-    sentence = next((s for s in split_sentences(answer) if _whole(term.text).search(s)), "")
-    held = _HOLDS.search(" ".join(sentence.split()))
-    if not held or term.text in held.group("event"):
-        return None
-    event = re.sub(r"^(?:its|an?) ", "the ", held.group("event"))
-    return f"In which month is {event} held?"
-
-
-# "The head gardener, Pia Lindqvist, trains ...", "In 1911 the assistant, Jon Tal, found ...", "The main
-# furnace, called Big Agnes, holds ...": a thing or person named by what it is, then by its name
-_TITLED = r"(?:(?:Dr|Mr|Mrs|Ms|Sir|Captain) )?(?:the )?[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*"
-_ROLE_FIRST = re.compile(r"(?:^|(?<=, )|(?<=when )|(?<=\d{4} ))(?P<role>[Tt]he (?:[\w'’-]+ ){0,5}[a-z][\w'’-]*), "
-                         rf"(?:called )?(?P<name>{_TITLED}), (?P<rest>[a-z].*)")
-# "Great Ursula, the largest bell the foundry has made, hangs ..."
-_NAME_FIRST = re.compile(rf"^(?P<name>{_TITLED}), (?P<role>the (?:[\w'’-]+ ){{0,6}}[a-z][\w'’-]*), (?P<rest>[a-z].*)")
-# "keeper", "director", "artist": the role of a person (so is one with a title, or "he" or "her" after it)
-_PERSON_NOUN = re.compile(r"(?:er|or|ist|ian|ant|ent|man|woman|ess)$")
-
-
-def appositive_questions(answer: str, term: Term, full: str = "") -> list[str]:
-    """What a reader asks of a name its sentence also gives by what it is ("The last principal keeper,
-    Alan Moyle, now guides tours" -> "What is the name of the last principal keeper at Hesketh Point
-    Lighthouse?", and for a person's role "Who is the last principal keeper at ...?"): the echo question
-    asks the name inside the whole sentence, and none asks the role alone. A role that names nothing of
-    the document is asked at its full name (`full`), as clause_echo does; a superlative alone ("The
-    oldest, the Salvesen Dome") or a role without a verb after the name is no role."""
-    if term.kind != "name":
-        return []
-    sentence = " ".join(next((s for s in split_sentences(answer) if _whole(term.text).search(s)), "").split())
-    match = next((m for m in (_ROLE_FIRST.search(sentence), _NAME_FIRST.match(sentence))
-                  if m and term.text in (m.group("name"), re.sub(r"^\w+ ", "", m.group("name")))), None)
-    if not match:
-        return []
-    role, rest = match.group("role"), match.group("rest").split()
-    role = role[0].lower() + role[1:]
-    if len(role.split()) < 3 and role.endswith("est") or not any(verb_word(w) for w in rest[:2]):
-        return []
-    if not any(t.kind == "name" for t in terms_of(role)) and full and full.lower().split()[-1] not in role.split():
-        role = f"{role} at {full}"
-    verb = next(w for w in rest[:2] if verb_word(w))
-    questions = [f"What is the name of {role}?"]
-    name = match.group("name")
-    person = _PERSON_NOUN.search(match.group("role").split()[-1]) or re.match(r"(?:Dr|Mr|Mrs|Ms|Sir|Captain) ", name) \
-        or re.search(r"\b(?:he|she|his|her)\b", match.group("rest"))
-    if person and not name.startswith("the "):
-        questions.append(f"Who {'was' if past_base(verb) else 'is'} {role}?")
-    return questions
 
 
 # a sentence's opening time, no subject: "Every June", "In August", "Each November,"
@@ -288,10 +199,10 @@ def opens_a_sentence(term: Term, answer: str) -> bool:
     """Whether the name `term` is in the noun phrase a sentence of `answer` opens with: asking for it
     ("The what was added in 1931?") asks nothing a reader would. A number there is asked ("How many
     keepers and their families lived ...?")."""
-    return term.kind == "name" and any(_whole(term.text).search(leading_subject(part)) for part in split_sentences(answer))
+    return term.kind == "name" and any(whole_word(term.text).search(leading_subject(part)) for part in split_sentences(answer))
 
 
-def _whole(text: str) -> re.Pattern[str]:
+def whole_word(text: str) -> re.Pattern[str]:
     """`text` as a word of its own: "90" in "opened 1903; kept at 90 per cent" is not the one in 1903."""
     return re.compile(rf"(?<![\w.,]){re.escape(text)}(?!\w)")
 
@@ -304,7 +215,7 @@ def echo_question(sentence: str, term: Term, subject: str = "") -> str | None:
     else the document's), so the question stands on its own.
     """
     text = " ".join(sentence.split()).rstrip(".!;: ")
-    found = _whole(term.text).search(text)
+    found = whole_word(term.text).search(text)
     if not found:
         return None
     start = found.start()
@@ -320,7 +231,7 @@ def echo_question(sentence: str, term: Term, subject: str = "") -> str | None:
     if subject:
         question = _PRONOUN_START.sub(lambda m: f"{subject}'s" if m.group(1) in ("Its", "Their") else subject, question)
     question = question[0].upper() + question[1:]
-    if len(words(question)) < 4 or _whole(term.text).search(question):
+    if len(words(question)) < 4 or whole_word(term.text).search(question):
         return None
     return question + "?"
 
@@ -329,16 +240,16 @@ def echo_for(answer: str, term: Term, before: str = "", subject: str = "") -> st
     """The echo question for `term` made from the sentence of `answer` that holds it (an answer may be
     two sentences, see text.answer_candidates); a pronoun there stands for the subject of the sentence
     before it (`before` for the first), else for the document's `subject`."""
-    sentence, referent = _sentence_of(answer, term, before)
+    sentence, referent = sentence_of(answer, term, before)
     return echo_question(sentence, term, referent or subject) if sentence else None
 
 
-def _sentence_of(answer: str, term: Term, before: str) -> tuple[str, str]:
+def sentence_of(answer: str, term: Term, before: str = "") -> tuple[str, str]:
     """The sentence of `answer` that holds `term`, and what a pronoun opening it stands for: the
     subject of the sentence before it (`before` for the first); ("", "") where none holds it."""
     parts = split_sentences(answer)
     for number, part in enumerate(parts):
-        if _whole(term.text).search(part):
+        if whole_word(term.text).search(part):
             return part, leading_subject(parts[number - 1] if number else before)
     return "", ""
 
@@ -403,13 +314,13 @@ def clause_echo(answer: str, term: Term, alias: tuple[str, str] = ("", ""), befo
     in a sentence that opens with one ("It was cast in 1887 and needs six ringers"), the subject of the
     sentence before, as in echo_for (`before` is the one before `answer`); a later "it" ("...; it was
     patented in 1952"), its own sentence's subject; a later "they" is left (whom it means is unsure)."""
-    sentence, referent = _sentence_of(answer, term, before)
+    sentence, referent = sentence_of(answer, term, before)
     sentence = " ".join(sentence.split())
     if not _PRONOUN_START.match(sentence):
         referent = leading_subject(sentence) if re.search(r"[;,] (?:and )?(?:it|its) ", sentence) else ""
     clauses = [part for clause in _CLAUSE_BREAK.split(sentence) for part in predicates(clause)]
     # the clause of "the Oakley tunnel, which is 430 metres long": "the Oakley tunnel is 430 metres long"
-    holds = _whole(term.text).search  # "ten" is not the one in "molten"
+    holds = whole_word(term.text).search  # "ten" is not the one in "molten"
     apart = next((f"{thing} {says}" for thing, says in relative_clauses(sentence) if holds(says)), "") or \
         next((clause for clause in when_clauses(sentence) if holds(clause)), "")
     clause = apart or (next((c for c in clauses if holds(c)), "") if len(clauses) > 1 else "")

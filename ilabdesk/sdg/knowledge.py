@@ -51,8 +51,8 @@ from ilabdesk.sdg.attributes import attribute_questions
 from ilabdesk.sdg.knowledge_prompts import KnowledgePrompts
 from ilabdesk.sdg.reader import reader_question
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
-from ilabdesk.sdg.facts import (actor_question, appositive_questions, clause_echo, echo_for, event_question,
-                                named_in_full, opens_a_sentence, terms_of)
+from ilabdesk.sdg.direct import actor_question, appositive_questions, event_question
+from ilabdesk.sdg.facts import clause_echo, echo_for, named_in_full, opens_a_sentence, terms_of
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
                                window)
 from ilabdesk.sdg.units import Dedup, SeedExample, UnitOutcome, unit_seed

@@ -1,8 +1,9 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
-from ilabdesk.sdg.facts import (Term, actor_question, appositive_questions, clause_echo, document_subject, echo_question, event_question,
-                                leading_subject, name_aliases, named_in_full, opens_a_sentence, relative_clauses,
-                                subject_alias, terms_of, when_clauses)
+from ilabdesk.sdg.direct import actor_question, appositive_questions, event_question
+from ilabdesk.sdg.facts import (Term, clause_echo, document_subject, echo_question, leading_subject, name_aliases,
+                                named_in_full, opens_a_sentence, relative_clauses, subject_alias, terms_of,
+                                when_clauses)
 from ilabdesk.sdg.text import answer_candidates, table_sentences
 
 

@@ -1,0 +1,105 @@
+"""Questions made in a reader's own words from one clause of a document sentence, without a model.
+
+An echo question (sdg.facts) keeps its whole sentence and asks where the term
+stands; sdg.reader moves its question phrase to the front where the sentence
+is plain enough. Some facts a reader asks in a form neither gives: who did
+something in a clause ("Who sold the foundry ...?"), who a role is ("Who is
+the last principal keeper ...?"), in which month an event is held. These
+are made here, already in a reader's order, so no reader's form is made of
+them (sdg.knowledge gives them origin "reader").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ilabdesk.sdg.facts import Term, acts, role_before, sentence_of, terms_of, whole_word
+from ilabdesk.sdg.reader import past_base, verb_word
+
+
+def actor_question(answer: str, term: Term, full: str = "") -> str | None:
+    """"Who ...?" ("Which astronomer ...?" after a role) asked of a name of two or more words that
+    does something in the past in a clause of its sentence, with that clause alone: "The Marel family
+    ran the foundry for six generations, until Clara Marel sold it to its workers in 1979." -> "Who
+    sold the Veldmoor Bell Foundry to its workers in 1979?"; "..., his daughter Ellen Kerrow rowed out
+    with her father to rescue eleven sailors." -> "Who rowed out with her father to rescue eleven
+    sailors?". The echo question keeps the other clause ("... until who sold it ...") and no reader's
+    form can be made of it. An "it" in the clause is the document's subject (`full`) where the sentence
+    names it before the name, else the question is None, as it is where the name opens its sentence
+    (the teacher asks that) or is governed by "by" or "of" ("a team led by Ada Berg recorded")."""
+    sentence = " ".join(sentence_of(answer, term)[0].split())
+    found = whole_word(term.text).search(sentence)
+    before = sentence[:found.start()] if found else ""
+    role = role_before(before)
+    head = before[:role.start()] if role else before
+    if not before or not acts(term, sentence[found.end():]) or head.rstrip().endswith((" by", " of", " with")):
+        return None  # the team did; "designed by the architect Malin Furu opened": the dairy did
+    clause = re.split(r"[,;:]\s|\s(?:and|but|while|when|who|which|whose)\s", sentence[found.end():].rstrip(".!"))[0]
+    if re.search(r"\bit\b", clause):
+        short = full.lower().removeprefix("the ")
+        if not short or short.split()[-1] not in before.lower():
+            return None
+        clause = re.sub(r"\bit\b", full, clause, count=1)
+    if re.search(r"\b(?:it|they|them|this|these)\b", clause) or len(clause.split()) < 2:
+        return None
+    return f"Which {role.group(1).removesuffix(' of')}{clause}?" if role else f"Who{clause}?"
+
+
+# "the foundry holds the Open Pit weekend", "the trust holds Lantern Night": an event its sentence dates
+_HOLDS = re.compile(r"\b(?:holds|hosts|stages|organi[sz]es) (?P<event>(?:the |its |an? )?(?:[A-Z][\w'’-]* )*[A-Z][\w'’-]*"
+                    r"(?: (?:weekend|festival|fair|days?|nights?|week|race|show|market|concert|walk|gala|exhibition))?)")
+
+
+def event_question(answer: str, term: Term) -> str | None:
+    """"In which month is <event> held?" for the month of a sentence that says who holds the event
+    ("Every June the foundry holds the Open Pit weekend, ..."; "On the second weekend of August the
+    trust holds Lantern Night, ..."): a reader asks of the event, and of its month, in the passive;
+    the echo and reader questions ask "In which month does the foundry hold ...?" at best."""
+    if term.unit != "month":
+        return None
+    held = _HOLDS.search(" ".join(sentence_of(answer, term)[0].split()))
+    if not held or term.text in held.group("event"):
+        return None
+    event = re.sub(r"^(?:its|an?) ", "the ", held.group("event"))
+    return f"In which month is {event} held?"
+
+
+# "The head gardener, Pia Lindqvist, trains ...", "In 1911 the assistant, Jon Tal, found ...", "The main
+# furnace, called Big Agnes, holds ...": a thing or person named by what it is, then by its name
+_TITLED = r"(?:(?:Dr|Mr|Mrs|Ms|Sir|Captain) )?(?:the )?[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*"
+_ROLE_FIRST = re.compile(r"(?:^|(?<=, )|(?<=when )|(?<=\d{4} ))(?P<role>[Tt]he (?:[\w'’-]+ ){0,5}[a-z][\w'’-]*), "
+                         rf"(?:called )?(?P<name>{_TITLED}), (?P<rest>[a-z].*)")
+# "Great Ursula, the largest bell the foundry has made, hangs ..."
+_NAME_FIRST = re.compile(rf"^(?P<name>{_TITLED}), (?P<role>the (?:[\w'’-]+ ){{0,6}}[a-z][\w'’-]*), (?P<rest>[a-z].*)")
+# "keeper", "director", "artist": the role of a person (so is one with a title, or "he" or "her" after it)
+_PERSON_NOUN = re.compile(r"(?:er|or|ist|ian|ant|ent|man|woman|ess)$")
+
+
+def appositive_questions(answer: str, term: Term, full: str = "") -> list[str]:
+    """What a reader asks of a name its sentence also gives by what it is ("The last principal keeper,
+    Alan Moyle, now guides tours" -> "What is the name of the last principal keeper at Hesketh Point
+    Lighthouse?", and for a person's role "Who is the last principal keeper at ...?"): the echo question
+    asks the name inside the whole sentence, and none asks the role alone. A role that names nothing of
+    the document is asked at its full name (`full`), as clause_echo does; a superlative alone ("The
+    oldest, the Salvesen Dome") or a role without a verb after the name is no role."""
+    if term.kind != "name":
+        return []
+    sentence = " ".join(sentence_of(answer, term)[0].split())
+    match = next((m for m in (_ROLE_FIRST.search(sentence), _NAME_FIRST.match(sentence))
+                  if m and term.text in (m.group("name"), re.sub(r"^\w+ ", "", m.group("name")))), None)
+    if not match:
+        return []
+    role, rest = match.group("role"), match.group("rest").split()
+    role = role[0].lower() + role[1:]
+    if len(role.split()) < 3 and role.endswith("est") or not any(verb_word(w) for w in rest[:2]):
+        return []
+    if not any(t.kind == "name" for t in terms_of(role)) and full and full.lower().split()[-1] not in role.split():
+        role = f"{role} at {full}"
+    verb = next(w for w in rest[:2] if verb_word(w))
+    questions = [f"What is the name of {role}?"]
+    name = match.group("name")
+    person = _PERSON_NOUN.search(match.group("role").split()[-1]) or re.match(r"(?:Dr|Mr|Mrs|Ms|Sir|Captain) ", name) \
+        or re.search(r"\b(?:he|she|his|her)\b", match.group("rest"))
+    if person and not name.startswith("the "):
+        questions.append(f"Who {'was' if past_base(verb) else 'is'} {role}?")
+    return questions
