@@ -113,6 +113,10 @@ class ChatEngine:
             answers[request.key] = answer
         return answers
 
+    def forget_prompts(self) -> None:
+        """Drop the prompts kept for reuse, so the next answers do not depend on what came before
+        (a no-op for an engine that keeps none)."""
+
     def count_tokens(self, text: str) -> int:
         """Token count of `text` for this model (a rough estimate unless overridden)."""
         return max(1, len(text) // 4)

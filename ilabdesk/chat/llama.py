@@ -210,6 +210,13 @@ class LlamaEngine(ChatEngine):
         finally:
             chunks.close()
 
+    def forget_prompts(self) -> None:
+        """A prompt's cached cells hold, in their last bits, the batch shapes that computed them (see
+        chat.batch), and greedy answers can follow: the same question was answered in other words
+        after other questions. Forgetting them makes a group of calls answer the same every time."""
+        if self._batch is not None:
+            self._batch.release()
+
     def answer_stream(self, queue: deque[Request]) -> Iterator[tuple[Request, str]]:
         """Answer the queue's requests as parallel sequences of one batch, each as it finishes.
 

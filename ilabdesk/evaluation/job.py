@@ -176,13 +176,17 @@ def _answer_side(
         groups: dict[str, list[EvalItem]] = {}
         for item in missing:
             groups.setdefault(item.source, []).append(item)
-        batches = [group[i : i + BATCH] for group in groups.values() for i in range(0, len(group), BATCH)]
-        for batch in batches:
-            cancel.check()
-            answers = engine.complete_many([_messages(item, system) for item in batch], item_params(batch[0], params))
-            for item, answer in zip(batch, answers):
-                journal.add(f"{side}:{identity}:{item.id}", answer=answer.strip())
-            yield tracker.advance(len(batch), f"{side}: {batch[-1].question[:60]}")
+        for group in groups.values():
+            # each kind of question from a clean cache: the general questions, the same in every run,
+            # then get the same answers from the same model, whatever the leaf's questions before them
+            engine.forget_prompts()
+            for batch in (group[i : i + BATCH] for i in range(0, len(group), BATCH)):
+                cancel.check()
+                conversations = [_messages(item, system) for item in batch]
+                answers = engine.complete_many(conversations, item_params(batch[0], params))
+                for item, answer in zip(batch, answers):
+                    journal.add(f"{side}:{identity}:{item.id}", answer=answer.strip())
+                yield tracker.advance(len(batch), f"{side}: {batch[-1].question[:60]}")
     finally:
         engine.close()
 

@@ -112,3 +112,37 @@ def test_control_pairs_swap_a_fact_for_one_of_the_same_shape():
 def test_nothing_to_ask_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="nothing to evaluate"):
         list(run({"output": str(tmp_path), "tuned": "x.gguf"}, Cancel()))
+
+
+def test_general_answers_do_not_depend_on_the_questions_asked_before_them(tmp_path):
+    """Each kind of question is answered from a clean prompt cache: reused cells keep, in their last
+    bits, the batch shapes that computed them, and the base model answered 21 of the 48 general
+    questions in other words after another leaf's questions (its score moved by up to 5 of 48
+    between runs), so the forgetting check compared noise."""
+    from ilabdesk.chat.engine import GenerationParams
+    from ilabdesk.evaluation.job import Journal, _answer_side, side_identity
+    from ilabdesk.evaluation.questions import EvalItem, general_items
+    from ilabdesk.jobs.events import ProgressTracker
+
+    before = {
+        "a": ["When did the Brindle Works open?", "Where is the second mill?", "Who bought the company in 1955?",
+              "When did the last loom stop?", "How many years did the works run?", "What is Ossery?",
+              "Which river is near the second mill?", "What did Carrow Holdings buy?"],
+        "b": ["How much does an adult ticket for the viewing night cost?", "Who found the comet in 1911?",
+              "How many wheels does the dome turn on?", "In which month is the Meteor Watch held?",
+              "How many members does the society have?", "What is in the small west dome?",
+              "When did the observatory open to the public?", "How wide is the lens of the main telescope?"],
+    }
+    general = general_items()[:12]
+    model, system = str(default_model_path()), "You are a helpful assistant."
+    params = GenerationParams(temperature=0.0, top_p=1.0, max_tokens=64, seed=0)
+    identity = side_identity(model, None, params, system)
+    answers = {}
+    for name, questions in before.items():
+        items = [EvalItem("user", "brindle", q) for q in questions] + general
+        journal = Journal(tmp_path / name / "answers.jsonl")
+        tracker = ProgressTracker(len(items), 0, stage="evaluate")
+        list(_answer_side("base", model, None, items, journal, params, system, tracker, Cancel()))
+        answers[name] = [journal.get(f"base:{identity}:{item.id}")["answer"] for item in general]
+        journal.close()
+    assert answers["a"] == answers["b"]
