@@ -30,6 +30,12 @@ _MEASURES = frozenset("""per cent percent metres meters kilometres kilometers mi
     millimetres hectares acres litres liters tonnes tons kilograms grams pounds degrees seconds minutes hours days
     weeks months years euros dollars crowns kroner""".split())
 _WEIGHTS = frozenset("tonnes tons kilograms grams pounds kg".split())
+# "Height of tower: 37 metres": what a reader asks of a measure ("How high is the tower of ...?")
+_MEASURE_ASKED = {"height": "high", "length": "long", "width": "wide", "depth": "deep", "weight": "heavy",
+                  "area": "large"}
+_MEASURE_OF = re.compile(rf"^({'|'.join(_MEASURE_ASKED)})(?: of (?:the )?([a-z][a-z -]*))?$")
+# "Visitors in 2024", "Steps to the lantern room", "Clear nights a year": things counted, and when or where
+_QUALIFIED = re.compile(r"^((?:[a-z-]+ )*[a-z-]+) ((?:in|to|on|at|per|a|an|each|every|during) .+)$")
 # "Bells cast since 1761": things counted, the verb that makes them, and since when or where
 _COUNTED = re.compile(r"^([a-z]+s) ([a-z]+) (.+)$")
 
@@ -102,11 +108,22 @@ def attribute_questions(line: str, subject: str) -> list[tuple[str, Term]]:
             asked = [f"How many {label} does {thing} have?", f"What is the number of {label} of {thing}?"]
         elif _plural(label):
             asked = [f"What are the {label} of {thing}?", f"Which {label} does {thing} have?"]
+        elif (counted := _QUALIFIED.match(label)) and _plural(counted.group(1)) and term.kind == "number":
+            nouns, qualifier = counted.groups()
+            if re.search(r"\b\d{4}\b", qualifier):  # a year: "How many visitors did ... have in 2024?"
+                asked = [f"How many {nouns} did {thing} have {qualifier}?",
+                         f"What was the number of {label} at {thing}?"]
+            else:
+                asked = [f"How many {label} does {thing} have?", f"What is the number of {label} at {thing}?"]
         elif (counted := _COUNTED.match(label)) and participle(counted.group(2)) and term.kind == "number":
             nouns, verb, rest = counted.groups()  # "How many bells has the foundry cast since 1761?"
             asked = [f"How many {nouns} has {thing} {verb} {rest}?"]
         else:
             asked = [f"What is the {label} of {thing}?", f"What is {thing}'s {label}?"]
+            measure = _MEASURE_OF.match(label) if term.kind == "number" and not row else None
+            if measure:
+                of = f"the {measure.group(2)} of {thing}" if measure.group(2) else thing
+                asked.append(f"How {_MEASURE_ASKED[measure.group(1)]} is {of}?")
         pairs = [(question, term) for question in asked] + ([] if row else _more_of_an_item(terms, thing, label))
         out += [(question[0].upper() + question[1:], asks) for question, asks in pairs]
     return out

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 
+from ilabdesk.documents.chunk import split_sentences
 from ilabdesk.sdg.facts import Term, acts, role_before, sentence_of, terms_of, whole_word
 from ilabdesk.sdg.reader import past_base, verb_word
+from ilabdesk.sdg.text import LABELLED, answer_candidates
 
 
 def actor_question(answer: str, term: Term, full: str = "") -> str | None:
@@ -103,3 +105,47 @@ def appositive_questions(answer: str, term: Term, full: str = "") -> list[str]:
     if person and not name.startswith("the "):
         questions.append(f"Who {'was' if past_base(verb) else 'is'} {role}?")
     return questions
+
+
+# "Main telescope: the Vossel refractor, with a lens ...": a key-facts item that names its thing
+_ITEM_NAME = re.compile(r"^the (?P<name>(?:[\w'’-]+ ){0,3}[\w'’-]+)(?:,|$)")
+
+
+def role_aliases(markdown: str) -> tuple[tuple[str, str], ...]:
+    """(name, role) for each thing the document names and also calls by what it is: a key-facts item
+    ("Main telescope: the Vossel refractor, ..." -> ("the Vossel refractor", "the main telescope")) or
+    an appositive ("The last principal keeper, Alan Moyle, ..."), where another sentence names the
+    thing again. Those sentences say "The Vossel refractor was built in Glasgow", and a reader asks
+    "Where was the main telescope built?": sdg.knowledge asks some of their questions by the role.
+    A name or role given twice with different partners is left out."""
+    sentences = [" ".join(s.split()) for s in answer_candidates(markdown)]
+    found: list[tuple[str, str, str]] = []  # (name, role, the sentence that pairs them)
+    for sentence in sentences:
+        labelled = LABELLED.match(sentence)
+        if labelled:
+            item = _ITEM_NAME.match(labelled.group(2))
+            if item and any(w[:1].isupper() for w in item.group("name").split()):
+                found.append((f"the {item.group('name')}", "the " + labelled.group(1).lower(), sentence))
+            continue
+        for part in split_sentences(sentence):
+            match = _ROLE_FIRST.search(part) or _NAME_FIRST.match(part)
+            role = match.group("role").split() if match else []
+            if match and 2 <= len(role) <= 5 and not (len(role) < 3 and role[-1].endswith("est")):
+                found.append((match.group("name"), "the " + " ".join(role[1:]), sentence))
+    pairs = []
+    for name, role, defining in found:
+        unique = sum(n == name for n, _, _ in found) == 1 and sum(r == role for _, r, _ in found) == 1
+        if unique and any(re.search(rf"\b{re.escape(name)}\b", s, re.I) for s in sentences if s != defining):
+            pairs.append((name, role))
+    return tuple(pairs)
+
+
+def by_role(question: str, role: tuple[str, str]) -> str:
+    """`question` with the thing `role` names ("the Vossel refractor") called by its role ("the main
+    telescope"), keeping the capital of a question's first word; unchanged where it is not named or
+    already says the role."""
+    name, what = role
+    if re.search(rf"\b{re.escape(what.removeprefix('the '))}\b", question, re.I):
+        return question
+    return re.sub(rf"\b{re.escape(name)}\b", lambda m: what[0].upper() + what[1:] if m.start() == 0 else what,
+                  question, count=1, flags=re.I)

@@ -180,10 +180,21 @@ def leading_subject(sentence: str) -> str:
     if not match or match.group().lower() in STOPWORDS or _PRONOUN_START.match(match.group()):
         return ""
     article = match.group("article") or ""
+    following = text[match.end():].split()
     if match.group("name"):
-        return article + match.group("name")
+        # "The Orlin lighthouse stands ...", "The Marel family ran ...": the nouns after the name, to the verb
+        nouns = []
+        for word, after in zip(following, following[1:] + [""]):
+            noun = word.rstrip(",;:")
+            if not (article and re.fullmatch(r"[a-z]+", noun)) or noun in STOPWORDS or \
+                    (verb_word(noun) and not verb_word(after)):
+                break
+            nouns.append(noun)
+            if noun != word:
+                break
+        return " ".join([article + match.group("name"), *nouns])
     first, *rest = match.group("noun").split()
-    following = text[match.end():].split()[:1]
+    following = following[:1]
     subject = [first]
     # the phrase ends at its verb, and after a plural noun: an -s word before another verb is one ("the
     # glass tiles are"), and so is one before a word that is no verb form ("the caves stay")
@@ -193,6 +204,26 @@ def leading_subject(sentence: str) -> str:
         subject.append(word)
     # no verb seen within four words: only the first is surely the subject's
     return article + (" ".join(subject) if match.group("end") else first)
+
+
+# "It takes two hours to ...", "It is said that ...", "It was easy to ...": an "It" that stands for nothing
+_EXPLETIVE = re.compile(r"^It (?:takes|took|seems|seemed|appears|appeared|(?:is|was) (?:said|thought|believed|known|"
+                        r"(?:\w+ )?(?:to|that)\b))")
+
+
+def stands_alone(sentence: str, before: str) -> str | None:
+    """`sentence` with its opening "It" or "Its" replaced by the subject of `before`, the sentence
+    before it ("Its tube is 9.5 metres long." -> "The Vossel refractor's tube is 9.5 metres long."), so
+    the fact it teaches names what it is about; None where `before` opens with no subject or the "It"
+    stands for nothing ("It takes two hours to ..."). Only these two: "They" or "Her" often means
+    another thing of the sentence before than its subject."""
+    opening = re.match(r"(It|Its) (?=\w)", sentence)
+    subject = leading_subject(before) if opening and not _EXPLETIVE.match(sentence) else ""
+    if not subject:
+        return None
+    if opening.group(1) == "Its":
+        subject += "'" if subject.endswith("s") else "'s"
+    return f"{subject} {sentence[opening.end():]}"
 
 
 def opens_a_sentence(term: Term, answer: str) -> bool:

@@ -2,7 +2,8 @@
 
 One unit of work is a (source chunk, seed example) pair. For each unit:
 
-1. the chunk's fact-bearing sentences are the answers ("answer first"); they
+1. the chunk's fact-bearing sentences are the answers ("answer first"; one
+   that opens with "It" names what it stands for, sdg.text); they
    are dealt out over the seeds of the chunk, so every sentence of the
    document is one unit's to teach;
 2. the teacher writes questions for each answer, with the seed's Q&A as
@@ -34,7 +35,9 @@ One unit of work is a (source chunk, seed example) pair. For each unit:
    sdg.reader), so the student meets both orders;
    every other question of a fact that calls the subject "the glassworks"
    calls it "the Solberg Glassworks", as a reader without the document does
-   (and "the cellars" "the Stone Cellars", for other things the text names).
+   (and "the cellars" "the Stone Cellars", for other things the text names),
+   and every second one that names a thing the text also calls by a role
+   names it by that role ("the main telescope" for "the Vossel refractor").
 
 Why answer first: a 135M teacher asked to write Q&A invents facts; asked only
 to write a question for a sentence it is given, it is right most of the time,
@@ -45,13 +48,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ilabdesk.sdg.attributes import attribute_questions
 from ilabdesk.sdg.knowledge_prompts import KnowledgePrompts
 from ilabdesk.sdg.reader import reader_question
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
-from ilabdesk.sdg.direct import actor_question, appositive_questions, event_question
+from ilabdesk.sdg.direct import actor_question, appositive_questions, by_role, event_question
 from ilabdesk.sdg.facts import clause_echo, echo_for, named_in_full, opens_a_sentence, terms_of
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
                                window)
@@ -81,6 +84,7 @@ class Source:
     subject: str = ""  # the document's subject (facts.document_subject), for questions made without the teacher
     alias: tuple[str, str] = ("", "")  # its short and full names (facts.subject_alias)
     names: tuple[tuple[str, str], ...] = ()  # the same for other things it names (facts.name_aliases)
+    roles: tuple[tuple[str, str], ...] = ()  # (name, role) of things it also calls by a role (direct.role_aliases)
 
 
 @dataclass
@@ -391,7 +395,7 @@ class KnowledgeGenerator:
         """5. Two samples per kept pair, in the plan's order of units. Units run side by side, so a
         question may near-copy one of a unit committed meanwhile: dropped here. `kept` counts
         what the teacher made (of `generated`)."""
-        short_named: Counter[str] = Counter()
+        named: Counter[tuple[str, str]] = Counter()
         for pair in outcome.pairs:
             if pair["origin"] != "seed":
                 if self.dedup.is_duplicate(pair["question"]):
@@ -403,24 +407,30 @@ class KnowledgeGenerator:
                     continue
                 self.dedup.add(pair["question"])
                 outcome.kept += 1
-                pair = self._named(unit, pair, short_named)
+                pair = self._named(unit, pair, named)
             outcome.samples.extend(self.samples(unit, pair))
         outcome.pairs = []
         return outcome
 
-    def _named(self, unit: KnowledgeUnit, pair: dict[str, Any], short_named: Counter[str]) -> dict[str, Any]:
+    def _named(self, unit: KnowledgeUnit, pair: dict[str, Any], named: Counter[tuple[str, str]]) -> dict[str, Any]:
         """The first, third ... question of a fact that calls the document's subject, or another thing it
         names, by its short name ("the glassworks", "the cellars") names it in full ("the Solberg
-        Glassworks", "the Stone Cellars"), unless that brings it near an evaluation question: the fact is
-        then found by a question in either form, also where it has only one such question
-        (facts.subject_alias, facts.name_aliases)."""
-        question = self._in_full(unit, pair["question"])
-        if question == pair["question"]:
-            return pair
-        short_named[pair["fact"]] += 1
-        if not short_named[pair["fact"]] % 2 or near_evaluation(question, self.reserved):
-            return pair
-        return {**pair, "question": question}
+        Glassworks", "the Stone Cellars"); the second, fourth ... that names a thing the document also
+        calls by a role calls it by that role ("Where was the main telescope built?" for the Vossel
+        refractor, direct.role_aliases). Neither where that brings it near an evaluation question: the
+        fact is then found by a question in either form, also where it has only one such question."""
+        question = pair["question"]
+        # (what is renamed, how, whether its odd-numbered questions get it)
+        rewrites: list[tuple[str, Callable[[str], str], int]] = [("", lambda q: self._in_full(unit, q), 1)]
+        rewrites += [(role[0], lambda q, role=role: by_role(q, role), 0) for role in unit.source.roles]
+        for key, rewrite, odd in rewrites:
+            other = rewrite(question)
+            if other == question:
+                continue
+            named[(pair["fact"], key)] += 1
+            if named[(pair["fact"], key)] % 2 == odd and not near_evaluation(other, self.reserved):
+                question = other
+        return pair if question == pair["question"] else {**pair, "question": question}
 
     def samples(self, unit: KnowledgeUnit, pair: dict[str, Any]) -> list[dict[str, Any]]:
         meta = {

@@ -13,6 +13,7 @@ from typing import Any
 
 from ilabdesk.errors import UserError
 from ilabdesk.sdg.dataset import dataset_name
+from ilabdesk.sdg.direct import role_aliases
 from ilabdesk.sdg.facts import document_subject, name_aliases, subject_alias, terms_of
 from ilabdesk.sdg.knowledge import Source, plan_units
 from ilabdesk.sdg.shape import Shape, infer_shape
@@ -36,12 +37,18 @@ class LeafPlan:
     subject: str = ""  # the first document's subject
     alias: tuple[str, str] = ("", "")  # its short and full names (facts.subject_alias)
     names: tuple[tuple[str, str], ...] = ()  # the same for other things it names (facts.name_aliases)
+    roles: tuple[tuple[str, str], ...] = ()  # (name, role) of things it also calls by a role (direct.role_aliases)
 
 
 def in_seed(sentence: str, seed: SeedExample) -> bool:
     """Does the seed example state this sentence: in its context, or every name and number in an answer?"""
     flat = " ".join(sentence.split())
-    if seed.context and flat in " ".join(seed.context.split()):
+    context = " ".join(seed.context.split()) if seed.context else ""
+    # also as the passage writes it, where the sentence got its subject for "It" (facts.stands_alone)
+    words = flat.split()
+    written = [flat] + [f"{pronoun} {' '.join(words[k:])}" for k in range(1, min(8, len(words)))
+                        for pronoun in ("It", "Its")]
+    if context and any(form in context for form in written):
         return True
     terms = {t.text for t in terms_of(sentence)}
     return bool(terms) and any(all(t in answer for t in terms) for _, answer in seed.qas)
@@ -92,20 +99,22 @@ def plan_leaf(qna: Path, engine, chunk_tokens: int) -> LeafPlan:
             plan.documents.append(str(path))
             text = to_markdown(path)
             subject = document_subject(text)
-            alias, names = subject_alias(text, subject), name_aliases(text, subject)
+            alias, names, roles = subject_alias(text, subject), name_aliases(text, subject), role_aliases(text)
             for chunk_index, chunk in enumerate(chunk_text(text, chunk_tokens, 50, engine.count_tokens)):
-                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk, subject=subject, alias=alias, names=names))
+                sources.append(Source(f"d{doc_index}c{chunk_index}", chunk, subject=subject, alias=alias, names=names,
+                                      roles=roles))
     plan.chunks = len(sources)
     plan.subject = sources[0].subject if sources else ""
     plan.alias = sources[0].alias if sources else ("", "")
     plan.names = sources[0].names if sources else ()
+    plan.roles = sources[0].roles if sources else ()
     # The seed contexts are the passages the user chose as the ones that matter: each also
     # gets its own unit with its own seed, so their facts get the most questions. A context
     # found in a chunk is shown as that chunk and planned right after it (see Source.shown).
     for seed in seeds:
         if seed.context:
             context = Source(f"ctx{seed.id[1:]}", seed.context, seed.id, subject=plan.subject, alias=plan.alias,
-                             names=plan.names)
+                             names=plan.names, roles=plan.roles)
             flat = " ".join(seed.context.split())
             chunk = next((i for i, s in enumerate(sources) if not s.seed_id and flat in " ".join(s.text.split())), None)
             if chunk is None:

@@ -249,11 +249,14 @@ def answer_candidates(passage: str) -> list[str]:
     Headings, code and very short or very long sentences are left out; list
     items count when they are sentence-like or a label and its value ("Area: 28
     hectares"), a table's rows as table_sentences writes them. A sentence that opens
-    with a pronoun or "That year" is joined to the one before it, so the answer
-    says what it is about ("Until 1926 visitors climbed ... That year a
-    funicular railway was opened ..."): alone it teaches a fact with no subject.
+    with "It" or "Its" gets the subject of the one before in its place
+    (facts.stands_alone); one that opens with another pronoun or "That year" is
+    joined to the one before it, so the answer says what it is about ("Until
+    1926 visitors climbed ... That year a funicular railway was opened ..."):
+    alone it teaches a fact with no subject.
     """
     from ilabdesk.documents.chunk import paragraphs, split_sentences
+    from ilabdesk.sdg.facts import stands_alone
 
     out: list[str] = []
     for block in paragraphs(passage):
@@ -268,7 +271,10 @@ def answer_candidates(passage: str) -> list[str]:
             item = bool(_LIST_ITEM.match(line))
             for sentence in split_sentences(strip_markdown(line)):
                 n_words = len(words(sentence))
-                if previous and _ANAPHOR.match(sentence) and n_words + len(words(previous)) <= 60:
+                alone = stands_alone(sentence, previous) if previous else None
+                if alone:
+                    sentence, n_words, previous = alone, len(words(alone)), ""
+                elif previous and _ANAPHOR.match(sentence) and n_words + len(words(previous)) <= 60:
                     if out and out[-1] == previous:
                         out.pop()
                     sentence, n_words = f"{previous} {sentence}", n_words + len(words(previous))

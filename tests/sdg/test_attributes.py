@@ -14,6 +14,15 @@ from ilabdesk.sdg.text import answer_candidates, table_sentences
     ("Ports: Lindholm, Skarvik and Old Quay", ["What are the ports of the Lindholm Ferry?",
                                                "Which ports does the Lindholm Ferry have?"]),
     ("Founded: 1911", ["When was the Lindholm Ferry founded?", "In what year was the Lindholm Ferry founded?"]),
+    # things counted with when or where: the count is asked, in the past for a year
+    ("Passengers in 2023: 212,000", ["How many passengers did the Lindholm Ferry have in 2023?",
+                                     "What was the number of passengers in 2023 at the Lindholm Ferry?"]),
+    ("Crossings a day: 14", ["How many crossings a day does the Lindholm Ferry have?",
+                             "What is the number of crossings a day at the Lindholm Ferry?"]),
+    # a measure is also asked with its adjective, as a reader asks it
+    ("Length of route: 18 kilometres", ["What is the length of route of the Lindholm Ferry?",
+                                        "What is the Lindholm Ferry's length of route?",
+                                        "How long is the route of the Lindholm Ferry?"]),
 ])
 def test_a_list_item_is_asked_of_the_documents_subject(line, questions):
     assert [q for q, _ in attribute_questions(line, "the Lindholm Ferry")] == questions

@@ -1,6 +1,6 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
-from ilabdesk.sdg.direct import actor_question, appositive_questions, event_question
+from ilabdesk.sdg.direct import actor_question, appositive_questions, by_role, event_question, role_aliases
 from ilabdesk.sdg.facts import (Term, clause_echo, document_subject, echo_question, leading_subject, name_aliases,
                                 named_in_full, opens_a_sentence, relative_clauses, subject_alias, terms_of,
                                 when_clauses)
@@ -155,12 +155,22 @@ def test_a_sentence_pointing_back_is_taught_with_the_one_before():
                              "Each year the dairy that Ana built opens its doors.") == [
         "The dairy makes 1,900 tonnes of cheese. Around 70 per cent of it is Amselgold.",
         "Each year the dairy that Ana built opens its doors."]
+    # "It" and "Its" get the subject of the sentence before, so the fact names what it is about
+    assert answer_candidates("Great Ursula, the largest bell, hangs in Holm. It was cast in 1887.\n"
+                             "The Glass Museum holds 12,000 objects. Its oldest piece is a bottle from 1849.\n"
+                             "In 1972 it won a medal. It is open daily.") == [
+        "Great Ursula, the largest bell, hangs in Holm.", "Great Ursula was cast in 1887.",
+        "The Glass Museum holds 12,000 objects.", "The Glass Museum's oldest piece is a bottle from 1849.",
+        "In 1972 it won a medal. It is open daily."]  # no subject to stand for: taught together
+    assert answer_candidates("The tower has 154 steps. It takes ten minutes to climb them.") == [
+        "The tower has 154 steps. It takes ten minutes to climb them."]  # an "It" that stands for nothing
 
 
 def test_a_hard_wrapped_line_starting_with_a_year_is_no_list_item():
     text = "The observatory is run by the Brennholt Foundation, a charity set up in\n1962. Its director is Ingrid Rasmark.\n"
     assert answer_candidates(text) == [
-        "The observatory is run by the Brennholt Foundation, a charity set up in 1962. Its director is Ingrid Rasmark."]
+        "The observatory is run by the Brennholt Foundation, a charity set up in 1962.",
+        "The observatory's director is Ingrid Rasmark."]
 
 
 def test_an_answer_of_two_sentences_is_echoed_from_the_one_holding_the_term():
@@ -318,3 +328,39 @@ def test_a_clock_time_is_one_term_asked_what_time():
     assert [(t.kind, t.unit, t.text) for t in terms_of(hours)][:2] == [("date", "time", "10:00"), ("date", "time", "17:00")]
     # was "from what number:00 to 17:00?"
     assert echo_question(hours, terms_of(hours)[0]) == "The mill is open from what time to 17:00, at a ratio of 3:1?"
+
+
+def test_a_thing_named_and_also_called_by_a_role_is_found_with_that_role():
+    """A key-facts item or an appositive pairs a name with what the thing is; the pair counts only where
+    another sentence names the thing again (its facts are then asked by the role too)."""
+    text = """# Orlin Mill
+
+- Main wheel: the Harker wheel, 9 metres across
+- Sluices: 4
+
+The Harker wheel was cast in Leeds in 1862. The head miller, Tom Ashby, grinds on Saturdays.
+Ashby also bakes. The oldest, the Ferne stone, dates from 1700. The wheel turns at 6 turns a minute.
+"""
+    assert role_aliases(text) == (("the Harker wheel", "the main wheel"),)
+    # Tom Ashby is named once in full, the superlative is no role, "Sluices: 4" names nothing
+    text += "Tom Ashby joined in 1990.\n"
+    assert role_aliases(text) == (("the Harker wheel", "the main wheel"), ("Tom Ashby", "the head miller"))
+    role = ("the Harker wheel", "the main wheel")
+    assert by_role("Where was the Harker wheel cast?", role) == "Where was the main wheel cast?"
+    assert by_role("The Harker wheel's rim is how wide?", role) == "The main wheel's rim is how wide?"
+    assert by_role("Which main wheel is the Harker wheel?", role) == "Which main wheel is the Harker wheel?"
+    assert by_role("How fast does the wheel turn?", role) == "How fast does the wheel turn?"
+
+
+def test_a_seed_context_that_says_it_states_the_sentence_that_got_its_subject():
+    """The seed's context writes "It was founded ..."; the document's fact reads "Orlin Mill was founded
+    ...": the seed states it, so the evaluation never asks it as a document-only question."""
+    from ilabdesk.sdg.plan import in_seed
+    from ilabdesk.sdg.units import SeedExample
+
+    fact = answer_candidates("Orlin Mill grinds oats on the river Tare. It was founded in 1820 by the\n"
+                             "miller Jon Ashby, who built its wheel.")[1]
+    assert fact == "Orlin Mill was founded in 1820 by the miller Jon Ashby, who built its wheel."
+    seed = SeedExample("s0", "It was founded in 1820 by the\nmiller Jon Ashby, who built its wheel.", [("When?", "In 1820.")])
+    assert in_seed(fact, seed)
+    assert not in_seed("Orlin Mill was rebuilt in 1820 by the miller Jon Ashby, who built its wheel.", seed)

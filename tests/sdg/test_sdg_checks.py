@@ -180,8 +180,9 @@ def test_answers_are_whole_sentences_of_hard_wrapped_text():
         "- The harbor of Port Ambrel was dredged\n  in 1911 by the engineer Ilse Varro.\n"
     )
     assert answer_candidates(wrapped) == [
-        # "Its capital ..." says whose only with the sentence before it
-        "Vellmora is a small island nation in the Quintal Sea. Its capital is Port Ambrel, a harbor city of 84,000 people.",
+        # "Its capital ..." says whose with the subject of the sentence before it
+        "Vellmora is a small island nation in the Quintal Sea.",
+        "Vellmora's capital is Port Ambrel, a harbor city of 84,000 people.",
         "The island's main export is blue kelp, dried in the sun.",
         "The harbor of Port Ambrel was dredged in 1911 by the engineer Ilse Varro.",
     ]
@@ -249,6 +250,16 @@ def test_every_other_question_of_a_fact_names_the_subject_in_full():
         {"question": q, "answer": fact, "index": 3, "origin": "question", "context": PASSAGE, "fact": fact} for q in asked]))
     assert [s["metadata"]["question"] for s in outcome.samples[::2]] == [
         "How deep is the Ambrel Harbour?", "When was the harbour dredged?"]
+
+    # a thing the document also calls by a role: every second question names it by that role
+    unit = plan_units([Source("d0c0", PASSAGE, roles=(("the Brannock lamp", "the harbour light"),))], [seed])[0]
+    asked = ["When was the Brannock lamp lit?", "How tall is the Brannock lamp?", "What powers the Brannock lamp?",
+             "How far does the Brannock lamp shine?", "Which colour is the harbour light, the Brannock lamp?"]
+    outcome = KnowledgeGenerator(load_prompts("smollm"), "x").commit(unit, UnitOutcome(pairs=[
+        {"question": q, "answer": fact, "index": 3, "origin": "question", "context": PASSAGE, "fact": fact} for q in asked]))
+    assert [s["metadata"]["question"] for s in outcome.samples[::2]] == [
+        "When was the Brannock lamp lit?", "How tall is the harbour light?", "What powers the Brannock lamp?",
+        "How far does the harbour light shine?", asked[4]]
 
 
 def test_an_echo_question_is_taught_without_its_passage_in_a_readers_word_order():

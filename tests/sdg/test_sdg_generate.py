@@ -14,6 +14,7 @@ import yaml
 from ilabdesk.errors import UserError
 from ilabdesk.jobs.events import Event
 from ilabdesk.settings import DEFAULTS
+from ilabdesk.sdg.text import answer_candidates
 from sdghelpers import DOC, SEEDS, make_leaf, read_jsonl, run_generate
 
 
@@ -43,13 +44,16 @@ def test_dataset_contract(tmp_path, engine):
     assert len({json.dumps(s, sort_keys=True) for s in train}) == len(train)
     seed_answers = {qa["answer"] for s in SEEDS for qa in s["questions_and_answers"]}
     source = " ".join((DOC + " ".join(s["context"] for s in SEEDS)).split())
+    # a sentence that opens with "It" is taught with what it stands for ("The Orlin lighthouse was built ...")
+    sentences = set(answer_candidates(DOC))
+    assert "The Orlin lighthouse was built in 1871 by the harbor guild of Semmet." in sentences
     for sample in train:
         meta = sample["metadata"]
         assert meta["leaf"] == "knowledge_maritime_orlin" and meta["kind"] == "knowledge"
         assert {"chunk", "seed", "unit", "with_context", "question", "origin"} <= set(meta)
         system, user, answer = (m["content"] for m in sample["messages"])
         assert system == DEFAULTS["chat"]["system_prompt"]  # the prompt the tuned model is chatted with
-        assert answer in source or answer in seed_answers  # extractive: a sentence of the document, or the seed's
+        assert answer in source or answer in sentences or answer in seed_answers  # extractive: the document's, or the seed's
         assert user.endswith(meta["question"]) and meta["question"].endswith("?")
         assert meta["with_context"] == (sample in context) == (user != meta["question"])
     # the user's own Q&A are taught as written
@@ -73,10 +77,10 @@ def test_dataset_contract(tmp_path, engine):
     leaf_summary = summary["leaves"]["knowledge_maritime_orlin"]
     assert leaf_summary["samples"] == len(train)
     # coverage: every fact-bearing sentence of the document, taught by enough questions or listed with why
-    from ilabdesk.sdg.text import answer_candidates, similarity
+    from ilabdesk.sdg.text import similarity
 
     coverage = leaf_summary["coverage"]
-    assert coverage["facts_found"] == len(answer_candidates(DOC)) == 3
+    assert coverage["facts_found"] == len(answer_candidates(DOC)) == 4
     assert coverage["facts_taught"] + len(coverage["untaught"]) == coverage["facts_found"]
     asked = {}
     for sample in plain:
