@@ -52,11 +52,16 @@ def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
     return any(haystack[i] == first and list(haystack[i : i + n]) == list(needle) for i in range(len(haystack) - n + 1))
 
 
+def _singular(token: str) -> str:
+    """"wednesdays" -> "wednesday": a fact named in the singular is stated in a plural answer too."""
+    return token[:-1] if len(token) > 3 and token.isalpha() and token.endswith("s") and not token.endswith("ss") else token
+
+
 def contains_fact(answer: str, fact: Fact) -> bool:
     """True when the answer contains the fact (or one of its alternatives) after normalisation."""
     alternatives = [fact] if isinstance(fact, str) else list(fact)
-    answer_tokens = tokens(answer)
-    return any(_contains(answer_tokens, tokens(alt)) for alt in alternatives)
+    answer_tokens = [_singular(t) for t in tokens(answer)]
+    return any(_contains(answer_tokens, [_singular(t) for t in tokens(alt)]) for alt in alternatives)
 
 
 def fact_recall(answer: str, facts: Iterable[Fact]) -> float | None:

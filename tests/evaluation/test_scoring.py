@@ -20,6 +20,10 @@ def test_tokens_fold_case_accents_thousands_and_ordinals():
         ("the MERROW-DAWN sank", "Merrow Dawn", True),
         ("Merrow sank at dawn", "Merrow Dawn", False),  # contiguous
         ("about four thousand", "4,380", False),
+        ("Visitors can watch on Wednesdays.", "Wednesday", True),  # a plural answer states the fact
+        ("The petrels breed in the wall.", "walls", True),
+        ("They met on a Tuesday.", "Wednesday", False),
+        ("It glasses the bay.", "glass", False),  # only a plain -s is folded
     ],
 )
 def test_contains_fact(answer, fact, expected):
