@@ -26,7 +26,7 @@ from ilabdesk.sdg.text import LABELLED, STOPWORDS
 # labels that say nothing of what the value is
 _BARE = frozenset("note notes remark remarks comment comments description details other see".split())
 # units that measure, not count: "14.2 tonnes" is no number of things the subject has
-_MEASURES = frozenset("""per cent percent metres meters kilometres kilometers miles feet inches centimetres
+MEASURES = frozenset("""per cent percent metres meters kilometres kilometers miles feet inches centimetres
     millimetres hectares acres litres liters tonnes tons kilograms grams pounds degrees seconds minutes hours days
     weeks months years euros dollars crowns kroner""".split())
 _WEIGHTS = frozenset("tonnes tons kilograms grams pounds kg".split())
@@ -138,6 +138,6 @@ def _more_of_an_item(terms: list[Term], thing: str, label: str) -> list[tuple[st
     for term in (t for t in terms if t.kind == "number"):
         if named and term.unit in _WEIGHTS:
             out += [(f"How heavy is {named}?", term), (f"How much does {named} weigh?", term)]
-        elif _plural(term.unit or "-") and term.unit not in _MEASURES and term.unit not in label.split():
+        elif _plural(term.unit or "-") and term.unit not in MEASURES and term.unit not in label.split():
             out.append((f"How many {term.unit} does {thing} have?", term))
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ilabdesk.documents.chunk import split_sentences
+from ilabdesk.sdg.attributes import MEASURES
 from ilabdesk.sdg.facts import Term, acts, role_before, sentence_of, terms_of, whole_word
 from ilabdesk.sdg.reader import past_base, verb_word
 from ilabdesk.sdg.text import LABELLED, answer_candidates
@@ -45,6 +46,41 @@ def actor_question(answer: str, term: Term, full: str = "") -> str | None:
     if re.search(r"\b(?:it|they|them|this|these)\b", clause) or len(clause.split()) < 2:
         return None
     return f"Which {role.group(1).removesuffix(' of')}{clause}?" if role else f"Who{clause}?"
+
+
+# "the Orrinsford Horological Trust, a charity with 9 paid staff and around 60 volunteers": a named thing,
+# what it is, and a count of what it has
+_NAMED_WITH = re.compile(r"(?P<name>(?:[Tt]he )?[A-Z][\w'’-]*(?: (?:of the|of|and|[A-Z][\w'’-]*))*(?<! of)(?<! the)(?<! and)), "
+                         r"(?:an?|the) (?:[\w'’-]+ ){0,3}?with (?P<counts>(?:[^,;()]|(?<=\d),(?=\d))+)")
+_ABOUT = r"(?:(?:about|around|some|over|nearly|almost|only|more than|fewer than) )?"
+_COUNTED = re.compile(rf"{_ABOUT}(?P<number>\d[\d,.]*) (?P<what>[a-z][\w'’-]*(?: [a-z][\w'’-]*)?)")
+# "1,300 clocks and watches, of which about 400 are on display": a share of things counted before
+_OF_WHICH = re.compile(rf"(?P<what>[a-z][\w'’-]*(?: (?:and|or) [a-z][\w'’-]*)?), of (?:which|whom) {_ABOUT}"
+                       r"(?P<number>\d[\d,.]*) (?P<rest>(?:are|were|is|was|have|had) [^,;]+?)\.?$")
+
+
+def count_question(answer: str, term: Term) -> str | None:
+    """What a reader asks of a count that the sentence gives in a clause of another thing: a named
+    thing's appositive ("The Friends of the Clock Museum, a society with 520 members, paid for ..." ->
+    "How many members does the Friends of the Clock Museum have?") or a share ("... holds 1,300
+    clocks and watches, of which about 400 are on display" -> "How many clocks and watches are on
+    display?"). The echo question keeps the rest of the sentence, which a reader asking for the count
+    does not know; None for any other number."""
+    if term.kind != "number":
+        return None
+    sentence = " ".join(sentence_of(answer, term)[0].split())
+    share = _OF_WHICH.search(sentence)
+    if share and share.group("number") == term.text:
+        return f"How many {share.group('what')} {share.group('rest')}?"
+    for named in _NAMED_WITH.finditer(sentence):
+        for part in re.split(r",? and |, ", named.group("counts")):
+            counted = _COUNTED.fullmatch(part.strip().rstrip("."))
+            if counted and counted.group("number") == term.text:
+                what = counted.group("what")
+                last = what.split()[-1]
+                if what.split()[0] not in MEASURES and (last.endswith("s") or last in ("staff", "people")):
+                    return f"How many {what} does {re.sub('^The ', 'the ', named.group('name'))} have?"
+    return None
 
 
 # "the foundry holds the Open Pit weekend", "the trust holds Lantern Night": an event its sentence dates

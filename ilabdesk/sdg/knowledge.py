@@ -54,7 +54,7 @@ from ilabdesk.sdg.attributes import attribute_questions
 from ilabdesk.sdg.knowledge_prompts import KnowledgePrompts
 from ilabdesk.sdg.reader import reader_question
 from ilabdesk.sdg.teacher import Steps, json_ask, object_schema, text_field, verdict_ask
-from ilabdesk.sdg.direct import actor_question, appositive_questions, by_role, event_question
+from ilabdesk.sdg.direct import actor_question, appositive_questions, by_role, count_question, event_question
 from ilabdesk.sdg.facts import clause_echo, echo_for, named_in_full, opens_a_sentence, terms_of
 from ilabdesk.sdg.text import (answer_candidates, check_question, content_words, grounded, points_at, similarity,
                                window)
@@ -305,8 +305,8 @@ class KnowledgeGenerator:
                    alias: tuple[str, str] = ("", "")) -> list[dict[str, Any]]:
         """An echo question (sdg.facts) for each term of each answer but the subject of its sentence, and
         one from the term's clause alone where the sentence joins several; "Who ...?" for a name that
-        acts in a clause, a name's role ("Who is the head gardener ...?") and an event's month in the
-        passive; a list item or table row also gets a reader's questions of the thing it belongs to
+        acts in a clause, a name's role ("Who is the head gardener ...?"), an event's month in the
+        passive and a count given in an appositive or an "of which" clause; a list item or table row also gets a reader's questions of the thing it belongs to
         (sdg.attributes)."""
         pairs = []
         full = alias[1] or subject  # a document without a short name is still named in full
@@ -319,7 +319,8 @@ class KnowledgeGenerator:
                 if not opens_a_sentence(term, answer):
                     made += [(echo_for(answer, term, before, subject), "fact"),
                              (clause_echo(answer, term, (alias[0], full), before), "fact"),
-                             (actor_question(answer, term, full), "reader"), (event_question(answer, term), "reader")]
+                             (actor_question(answer, term, full), "reader"), (event_question(answer, term), "reader"),
+                             (count_question(answer, term), "reader")]
                 for question, origin in made:
                     if question:
                         pairs.append({"question": question, "answer": answer, "index": index, "origin": origin,

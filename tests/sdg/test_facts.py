@@ -1,6 +1,7 @@
 """Terms of a sentence and the questions made from them without a teacher (the coverage fallback)."""
 
-from ilabdesk.sdg.direct import actor_question, appositive_questions, by_role, event_question, role_aliases
+from ilabdesk.sdg.direct import (actor_question, appositive_questions, by_role, count_question, event_question,
+                                 role_aliases)
 from ilabdesk.sdg.facts import (Term, clause_echo, document_subject, echo_question, leading_subject, name_aliases,
                                 named_in_full, opens_a_sentence, relative_clauses, subject_alias, terms_of,
                                 when_clauses)
@@ -164,6 +165,14 @@ def test_a_sentence_pointing_back_is_taught_with_the_one_before():
         "In 1972 it won a medal. It is open daily."]  # no subject to stand for: taught together
     assert answer_candidates("The tower has 154 steps. It takes ten minutes to climb them.") == [
         "The tower has 154 steps. It takes ten minutes to climb them."]  # an "It" that stands for nothing
+    # "They" and "Their" stand for a subject plural in form and verb; after a singular verb they mean
+    # another thing of the sentence before, and the two are taught together
+    assert answer_candidates("The caves stay at 11 degrees all year. They were enlarged in 1967.\n"
+                             "Otters live by the weir. Their holt is under the mill.\n"
+                             "The glassworks was sold in 1901 to two brothers. They built a siding in 1905.") == [
+        "The caves stay at 11 degrees all year.", "The caves were enlarged in 1967.",
+        "Otters live by the weir.", "Otters' holt is under the mill.",
+        "The glassworks was sold in 1901 to two brothers. They built a siding in 1905."]
 
 
 def test_a_hard_wrapped_line_starting_with_a_year_is_no_list_item():
@@ -292,6 +301,23 @@ def test_an_event_a_sentence_dates_by_its_month_is_asked_in_the_passive():
     assert event_question("The garden opens in May.", Term("date", "May", "month")) is None  # no event held
 
 
+def test_a_count_given_in_a_clause_is_asked_of_what_it_counts():
+    def asked(sentence: str) -> dict[str, str | None]:
+        return {t.text: count_question(sentence, t) for t in terms_of(sentence) if t.kind != "name"}
+
+    trust = "The abbey is run by the Brask Abbey Trust, a charity with 12 paid staff and around 1,400 members."
+    assert asked(trust) == {"12": "How many paid staff does the Brask Abbey Trust have?",
+                            "1,400": "How many members does the Brask Abbey Trust have?"}
+    friends = "The Friends of the Mill, a society with 75 members, paid for the new wheel in 2019."
+    assert asked(friends) == {"75": "How many members does the Friends of the Mill have?", "2019": None}
+    share = "The library holds 9,000 books and maps, of which about 600 are on loan."
+    assert asked(share) == {"9,000": None, "600": "How many books and maps are on loan?"}
+    # no appositive of a named thing, and a measure is no count
+    assert asked("The old engine house holds a cafe with 40 seats.") == {"40": None}
+    assert asked("The Brask Mill, a building with walls 3 metres thick, was built in 1802.")["3"] is None
+    assert asked("The Brask Mill, a building with 3 metres, was built in 1802.")["3"] is None
+
+
 def test_a_name_also_given_by_its_role_is_asked_by_that_role():
     keeper = "The head keeper, Ivo Prell, now leads walks on Saturdays."
     ivo = next(t for t in terms_of(keeper) if t.text == "Ivo Prell")
@@ -364,3 +390,5 @@ def test_a_seed_context_that_says_it_states_the_sentence_that_got_its_subject():
     seed = SeedExample("s0", "It was founded in 1820 by the\nmiller Jon Ashby, who built its wheel.", [("When?", "In 1820.")])
     assert in_seed(fact, seed)
     assert not in_seed("Orlin Mill was rebuilt in 1820 by the miller Jon Ashby, who built its wheel.", seed)
+    caves = SeedExample("s1", "The caves stay cool. They were enlarged in 1967.", [("When?", "In 1967.")])
+    assert in_seed(answer_candidates("The caves stay cool. They were enlarged in 1967.")[-1], caves)
