@@ -215,29 +215,15 @@ def stands_alone(sentence: str, before: str) -> str | None:
     """`sentence` with its opening "It" or "Its" replaced by the subject of `before`, the sentence
     before it ("Its tube is 9.5 metres long." -> "The Vossel refractor's tube is 9.5 metres long."), so
     the fact it teaches names what it is about; None where `before` opens with no subject or the "It"
-    stands for nothing ("It takes two hours to ..."). "They" or "Their" is replaced only by a subject
-    that is plural in form and in its verb ("The caves stay at 11 degrees. They were enlarged ..."):
-    after "The glassworks was sold to the brothers Emil and Oskar Lindqvist." "They" are the brothers.
-    "He" or "Her" is left: it often means another person of the sentence before than its subject."""
-    opening = re.match(r"(It|Its|They|Their) (?=\w)", sentence)
+    stands for nothing ("It takes two hours to ..."). Only these two: "They" or "Her" often means
+    another thing of the sentence before than its subject."""
+    opening = re.match(r"(It|Its) (?=\w)", sentence)
     subject = leading_subject(before) if opening and not _EXPLETIVE.match(sentence) else ""
-    if subject and opening.group(1).startswith("The") and not _plural_subject(subject, before):
-        return None
     if not subject:
         return None
-    if opening.group(1) in ("Its", "Their"):
+    if opening.group(1) == "Its":
         subject += "'" if subject.endswith("s") else "'s"
     return f"{subject} {sentence[opening.end():]}"
-
-
-def _plural_subject(subject: str, sentence: str) -> bool:
-    """Whether `subject`, which opens `sentence`, is plural: an -s noun whose verb is no singular form."""
-    head = subject.split()[-1]
-    if subject == head:  # "Rats reached ...": the opening word is capitalised as the sentence's first
-        head = head.lower()
-    verb = (sentence.strip()[len(subject):].split() or [""])[0]
-    return bool(re.fullmatch(r"[a-z]+[^su]s", head)) and verb not in ("is", "was", "has", "does") \
-        and not (verb.endswith("s") and verb_word(verb))
 
 
 def opens_a_sentence(term: Term, answer: str) -> bool:

@@ -44,10 +44,10 @@ def in_seed(sentence: str, seed: SeedExample) -> bool:
     """Does the seed example state this sentence: in its context, or every name and number in an answer?"""
     flat = " ".join(sentence.split())
     context = " ".join(seed.context.split()) if seed.context else ""
-    # also as the passage writes it, where the sentence got its subject for "It" or "They" (facts.stands_alone)
+    # also as the passage writes it, where the sentence got its subject for "It" (facts.stands_alone)
     words = flat.split()
     written = [flat] + [f"{pronoun} {' '.join(words[k:])}" for k in range(1, min(8, len(words)))
-                        for pronoun in ("It", "Its", "They", "Their")]
+                        for pronoun in ("It", "Its")]
     if context and any(form in context for form in written):
         return True
     terms = {t.text for t in terms_of(sentence)}

@@ -249,9 +249,8 @@ def answer_candidates(passage: str) -> list[str]:
     Headings, code and very short or very long sentences are left out; list
     items count when they are sentence-like or a label and its value ("Area: 28
     hectares"), a table's rows as table_sentences writes them. A sentence that opens
-    with "It" or "Its" (or "They" after a plural subject) gets the subject of the
-    one before in its place (facts.stands_alone); one that opens with another
-    pronoun or "That year" is
+    with "It" or "Its" gets the subject of the one before in its place
+    (facts.stands_alone); one that opens with another pronoun or "That year" is
     joined to the one before it, so the answer says what it is about ("Until
     1926 visitors climbed ... That year a funicular railway was opened ..."):
     alone it teaches a fact with no subject.

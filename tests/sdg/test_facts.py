@@ -165,14 +165,6 @@ def test_a_sentence_pointing_back_is_taught_with_the_one_before():
         "In 1972 it won a medal. It is open daily."]  # no subject to stand for: taught together
     assert answer_candidates("The tower has 154 steps. It takes ten minutes to climb them.") == [
         "The tower has 154 steps. It takes ten minutes to climb them."]  # an "It" that stands for nothing
-    # "They" and "Their" stand for a subject plural in form and verb; after a singular verb they mean
-    # another thing of the sentence before, and the two are taught together
-    assert answer_candidates("The caves stay at 11 degrees all year. They were enlarged in 1967.\n"
-                             "Otters live by the weir. Their holt is under the mill.\n"
-                             "The glassworks was sold in 1901 to two brothers. They built a siding in 1905.") == [
-        "The caves stay at 11 degrees all year.", "The caves were enlarged in 1967.",
-        "Otters live by the weir.", "Otters' holt is under the mill.",
-        "The glassworks was sold in 1901 to two brothers. They built a siding in 1905."]
 
 
 def test_a_hard_wrapped_line_starting_with_a_year_is_no_list_item():
@@ -390,5 +382,3 @@ def test_a_seed_context_that_says_it_states_the_sentence_that_got_its_subject():
     seed = SeedExample("s0", "It was founded in 1820 by the\nmiller Jon Ashby, who built its wheel.", [("When?", "In 1820.")])
     assert in_seed(fact, seed)
     assert not in_seed("Orlin Mill was rebuilt in 1820 by the miller Jon Ashby, who built its wheel.", seed)
-    caves = SeedExample("s1", "The caves stay cool. They were enlarged in 1967.", [("When?", "In 1967.")])
-    assert in_seed(answer_candidates("The caves stay cool. They were enlarged in 1967.")[-1], caves)
