@@ -14,8 +14,8 @@ harrowgate is a third, a handbook with a list of key facts and a table;
 calder (stop 38), veldmoor (stop 39), hesketh (stop 40), tamsett (stop 41),
 orrinsford (stop 42) and skerravoe (stop 43) were each written before the
 code they check and are run only to check it (veldmoor's and hesketh's misses
-were read in stop 40, tamsett's in stop 42, orrinsford's in stop 43, so
-skerravoe is now the one never tuned on). The same
+were read in stop 40, tamsett's in stop 42, orrinsford's and skerravoe's in
+stop 43: write a new leaf before the next check). The same
 code and seed make the same samples; --seed shows the spread between runs.
 With --pdf a list is printed one bullet a
 line and a table in columns. One `ilabdesk run` with the defaults (embedded

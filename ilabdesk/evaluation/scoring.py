@@ -3,7 +3,8 @@
 Small models phrase a correct answer in many ways ("4,380" / "4380",
 "14 September" / "the 14th of September"), so both sides are normalised to
 lowercase word and number tokens before matching; a fact counts when its
-tokens appear contiguously in the answer.
+tokens appear contiguously in the answer, a plain plural standing for its
+singular ("on Wednesdays" states "Wednesday").
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
 
 def _singular(token: str) -> str:
     """"wednesdays" -> "wednesday": a fact named in the singular is stated in a plural answer too."""
-    return token[:-1] if len(token) > 3 and token.isalpha() and token.endswith("s") and not token.endswith("ss") else token
+    plural = len(token) > 3 and token.isalpha() and token.endswith("s") and not token.endswith("ss")
+    return token[:-1] if plural else token
 
 
 def contains_fact(answer: str, fact: Fact) -> bool:

@@ -50,8 +50,9 @@ def actor_question(answer: str, term: Term, full: str = "") -> str | None:
 
 # "the Orrinsford Horological Trust, a charity with 9 paid staff and around 60 volunteers": a named thing,
 # what it is, and a count of what it has
-_NAMED_WITH = re.compile(r"(?P<name>(?:[Tt]he )?[A-Z][\w'’-]*(?: (?:of the|of|and|[A-Z][\w'’-]*))*(?<! of)(?<! the)(?<! and)), "
-                         r"(?:an?|the) (?:[\w'’-]+ ){0,3}?with (?P<counts>(?:[^,;()]|(?<=\d),(?=\d))+)")
+_NAMED_WITH = re.compile(r"(?P<name>(?:[Tt]he )?[A-Z][\w'’-]*(?: (?:of the|of|and|[A-Z][\w'’-]*))*"
+                         r"(?<! of)(?<! the)(?<! and)), (?:an?|the) (?:[\w'’-]+ ){0,3}?with "
+                         r"(?P<counts>(?:[^,;()]|(?<=\d),(?=\d))+)")
 _ABOUT = r"(?:(?:about|around|some|over|nearly|almost|only|more than|fewer than) )?"
 _COUNTED = re.compile(rf"{_ABOUT}(?P<number>\d[\d,.]*) (?P<what>[a-z][\w'’-]*(?: [a-z][\w'’-]*)?)")
 # "1,300 clocks and watches, of which about 400 are on display": a share of things counted before

@@ -306,8 +306,8 @@ class KnowledgeGenerator:
         """An echo question (sdg.facts) for each term of each answer but the subject of its sentence, and
         one from the term's clause alone where the sentence joins several; "Who ...?" for a name that
         acts in a clause, a name's role ("Who is the head gardener ...?"), an event's month in the
-        passive and a count given in an appositive or an "of which" clause; a list item or table row also gets a reader's questions of the thing it belongs to
-        (sdg.attributes)."""
+        passive and a count given in an appositive or an "of which" clause; a list item or table row
+        also gets a reader's questions of the thing it belongs to (sdg.attributes)."""
         pairs = []
         full = alias[1] or subject  # a document without a short name is still named in full
         for index, answer in sentences:
