@@ -70,7 +70,8 @@ def _participle(label: str) -> bool:
     return len(label.split()) == 1 and participle(label)
 
 
-def _plural(label: str) -> bool:
+def plural(label: str) -> bool:
+    """Whether a label's last word is a plural noun ("Visitors", "paid members"; not "glass" or "status")."""
     word = label.split()[-1]
     return word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
@@ -104,11 +105,11 @@ def attribute_questions(line: str, subject: str) -> list[tuple[str, Term]]:
                 asked.append(f"In what year was {thing} {label}?")
         elif _participle(label):
             continue
-        elif _plural(label) and term.kind == "number":
+        elif plural(label) and term.kind == "number":
             asked = [f"How many {label} does {thing} have?", f"What is the number of {label} of {thing}?"]
-        elif _plural(label):
+        elif plural(label):
             asked = [f"What are the {label} of {thing}?", f"Which {label} does {thing} have?"]
-        elif (counted := _QUALIFIED.match(label)) and _plural(counted.group(1)) and term.kind == "number":
+        elif (counted := _QUALIFIED.match(label)) and plural(counted.group(1)) and term.kind == "number":
             nouns, qualifier = counted.groups()
             if re.search(r"\b\d{4}\b", qualifier):  # a year: "How many visitors did ... have in 2024?"
                 asked = [f"How many {nouns} did {thing} have {qualifier}?",
@@ -138,6 +139,6 @@ def _more_of_an_item(terms: list[Term], thing: str, label: str) -> list[tuple[st
     for term in (t for t in terms if t.kind == "number"):
         if named and term.unit in _WEIGHTS:
             out += [(f"How heavy is {named}?", term), (f"How much does {named} weigh?", term)]
-        elif _plural(term.unit or "-") and term.unit not in MEASURES and term.unit not in label.split():
+        elif plural(term.unit or "-") and term.unit not in MEASURES and term.unit not in label.split():
             out.append((f"How many {term.unit} does {thing} have?", term))
     return out

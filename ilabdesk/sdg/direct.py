@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ilabdesk.documents.chunk import split_sentences
-from ilabdesk.sdg.attributes import MEASURES
+from ilabdesk.sdg.attributes import MEASURES, plural
 from ilabdesk.sdg.facts import Term, acts, role_before, sentence_of, terms_of, whole_word
 from ilabdesk.sdg.reader import past_base, verb_word
 from ilabdesk.sdg.text import LABELLED, answer_candidates
@@ -78,8 +78,7 @@ def count_question(answer: str, term: Term) -> str | None:
             counted = _COUNTED.fullmatch(part.strip().rstrip("."))
             if counted and counted.group("number") == term.text:
                 what = counted.group("what")
-                last = what.split()[-1]
-                if what.split()[0] not in MEASURES and (last.endswith("s") or last in ("staff", "people")):
+                if what.split()[0] not in MEASURES and (plural(what) or what.split()[-1] in ("staff", "people")):
                     return f"How many {what} does {re.sub('^The ', 'the ', named.group('name'))} have?"
     return None
 
